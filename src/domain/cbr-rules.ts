@@ -1,0 +1,94 @@
+// Rules of the backup lifecycle: which transitions are allowed, how a checkpoint's status follows from
+// its backups, and the canonical timestamp format. Plain functions, no I/O.
+import type { Backup, BackupStatus, CheckpointStatus, OperationStatus, ResourceKind } from './cbr-model.js';
+
+/** Allowed backup status transitions (protecting → available | error; restoring/deleting from available/error). */
+const TRANSITIONS: Record<BackupStatus, readonly BackupStatus[]> = {
+  waiting_protect: ['protecting', 'error'],
+  protecting: ['available', 'error'],
+  available: ['restoring', 'deleting', 'waiting_restore', 'waiting_delete'],
+  error: ['deleting', 'waiting_delete'],
+  waiting_restore: ['restoring', 'available'],
+  restoring: ['available'],
+  waiting_delete: ['deleting', 'available', 'error'],
+  deleting: ['error'],
+};
+
+export function canTransition(from: BackupStatus, to: BackupStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function canRestore(b: Pick<Backup, 'status'>): boolean {
+  return b.status === 'available';
+}
+
+export function canDelete(b: Pick<Backup, 'status'>): boolean {
+  return b.status === 'available' || b.status === 'error';
+}
+
+/** Status a checkpoint shows, derived from its top-level backups. */
+export function checkpointStatusOf(statuses: BackupStatus[]): CheckpointStatus {
+  if (statuses.length === 0) return 'error';
+  if (statuses.some((s) => s === 'protecting' || s === 'waiting_protect')) return 'protecting';
+  if (statuses.every((s) => s === 'error')) return 'error';
+  return 'available';
+}
+
+/** The status a server backup takes from its disk children once they have all finished. */
+export function serverStatusOf(children: BackupStatus[]): BackupStatus {
+  if (children.some((s) => s === 'protecting' || s === 'waiting_protect')) return 'protecting';
+  if (children.length === 0 || children.some((s) => s === 'error')) return 'error';
+  return 'available';
+}
+
+export function operationDone(s: OperationStatus): boolean {
+  return s === 'success' || s === 'failed' || s === 'skipped' || s === 'timeout';
+}
+
+export const GIB = 1024 ** 3;
+export const MIB = 1024 ** 2;
+
+/** Size in whole GB as CBR reports it (rounded up; a non-empty volume is at least 1 GB). */
+export function bytesToGb(bytes: number): number {
+  return bytes <= 0 ? 0 : Math.ceil(bytes / GIB);
+}
+
+/** Vault usage in whole MB as CBR's billing.used reports it (rounded up). */
+export function bytesToMb(bytes: number): number {
+  return bytes <= 0 ? 0 : Math.ceil(bytes / MIB);
+}
+
+export const PROVIDER_SERVER = '0daac4c5-6707-4851-97ba-169e36266b66';
+export const PROVIDER_DISK = 'd1603440-187d-4516-af25-121250c7cc97';
+
+export function providerIdOf(kind: ResourceKind): string {
+  return kind === 'server' ? PROVIDER_SERVER : PROVIDER_DISK;
+}
+
+let lastMicros = 0;
+/**
+ * Canonical timestamp: UTC ISO 8601 with microseconds and Z (`2020-02-05T10:38:34.209782Z`).
+ * Fixed width, so string order is time order; strictly increasing within the process.
+ */
+export function nowTimestamp(): string {
+  let micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  return microsToTimestamp(micros);
+}
+
+export function microsToTimestamp(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const iso = new Date(ms).toISOString(); // 2020-02-05T10:38:34.209Z
+  const frac = String(micros % 1_000_000).padStart(6, '0');
+  return `${iso.slice(0, 19)}.${frac}Z`;
+}
+
+/** Parses `YYYY-MM-DDTHH:MM:SSZ` (the ListBackups/ListOpLogs time filter format) into a canonical timestamp. */
+export function parseFilterTime(s: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(s);
+  if (!m) return null;
+  const d = new Date(`${s.slice(0, 19)}Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) !== s.slice(0, 19)) return null;
+  return `${s.slice(0, 19)}.000000Z`;
+}
