@@ -1,0 +1,362 @@
+// Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
+// restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
+import { MarkerNotFoundError } from '../catalog/cbr-store.js';
+import type { Backup, BackupFilter, BackupPage } from '../domain/cbr-model.js';
+import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import type { Volume } from '../domain/inventory.js';
+import type { Job, JobRunContext } from '../jobs/queue.js';
+import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
+import type { OperationLogService } from './oplogs.js';
+import type { VaultService } from './vaults.js';
+
+export interface BackupWithChildren {
+  backup: Backup;
+  children: Backup[];
+}
+
+export interface RestoreInput {
+  /** Target volume for a disk backup (default: the volume it was taken from). */
+  volumeId?: string;
+  /** Target server for a server backup (default: the server it was taken from). */
+  serverId?: string;
+  /** Disk backup (child) → target volume; default: each child to the volume it was taken from. */
+  mappings?: Array<{ backupId: string; volumeId: string }>;
+}
+
+export interface RestoreJobPayload {
+  backupId: string;
+  operationLogId: string;
+  targets: Array<{ diskBackupId: string; volumeId: string }>;
+}
+
+export interface DeleteJobPayload {
+  backupId: string;
+  operationLogId: string;
+}
+
+export class BackupService {
+  constructor(
+    private readonly deps: CbrDeps,
+    private readonly vaults: VaultService,
+    private readonly oplogs: OperationLogService,
+  ) {}
+
+  async get(projectId: string, id: string): Promise<BackupWithChildren> {
+    const b = await this.deps.store.getBackup(id);
+    if (!b || b.projectId !== projectId) {
+      throw new AppError('backup_not_found', `The backup does not exist: backup_id ${id}.`, {
+        field: 'backup_id',
+      });
+    }
+    const children =
+      b.resourceKind === 'server' && b.parentId === null ? await this.deps.store.getChildren(b.id) : [];
+    return { backup: b, children };
+  }
+
+  async list(filter: BackupFilter, page: BackupPage): Promise<{ items: Backup[]; count: number }> {
+    try {
+      return await this.deps.store.listBackups(filter, page);
+    } catch (err) {
+      if (err instanceof MarkerNotFoundError) {
+        throw new AppError(
+          'validation',
+          `Invalid parameter marker: ${err.marker} is not a backup of this project`,
+          {
+            field: 'marker',
+          },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
+    await this.get(projectId, id);
+    await this.deps.store.updateBackup(id, { name, updatedAt: nowTimestamp() });
+    return this.get(projectId, id);
+  }
+
+  /** Marks the backup (and its disk children) `deleting` and enqueues the deletion. */
+  async delete(projectId: string, id: string): Promise<{ operationLogId: string }> {
+    const { backup: b } = await this.get(projectId, id);
+    if (b.parentId !== null) {
+      throw new AppError(
+        'backup_not_deletable',
+        `The backup ${id} is a disk of server backup ${b.parentId}; delete that one.`,
+        {
+          field: 'backup_id',
+        },
+      );
+    }
+    if (!canDelete(b)) {
+      throw new AppError('backup_not_deletable', `The backup cannot be deleted in status ${b.status}.`, {
+        field: 'backup_id',
+      });
+    }
+    const vault = await this.vaults.get(projectId, b.vaultId);
+    if (
+      !(await this.deps.store.transitionBackupTree(b.id, ['available', 'error'], 'deleting', nowTimestamp()))
+    ) {
+      throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
+        field: 'backup_id',
+      });
+    }
+    const o = await this.oplogs.open('delete', b, vault);
+    await this.deps.jobs.enqueue<DeleteJobPayload>(
+      'delete',
+      { backupId: b.id, operationLogId: o.id },
+      { projectId, operationLogId: o.id, maxAttempts: 3 },
+    );
+    return { operationLogId: o.id };
+  }
+
+  /** Marks the backup `restoring` and enqueues a restore of each disk to its target volume. */
+  async restore(projectId: string, id: string, input: RestoreInput): Promise<{ operationLogId: string }> {
+    const { backup: b, children } = await this.get(projectId, id);
+    if (!canRestore(b)) {
+      throw new AppError('restore_wrong_state', `Restoration is not allowed in backup status ${b.status}.`, {
+        field: 'backup_id',
+      });
+    }
+    const targets: RestoreJobPayload['targets'] = [];
+    let targetName: { id: string; name: string };
+    if (b.resourceKind === 'volume') {
+      if (input.serverId !== undefined || input.mappings !== undefined) {
+        throw invalid(
+          'restore.volume_id',
+          'a disk backup restores to a volume: give volume_id, not server_id/mappings',
+        );
+      }
+      const volumeId = input.volumeId ?? b.resourceId;
+      const v = await this.targetVolume(projectId, volumeId, 'restore.volume_id');
+      checkSize(b, v, 'restore.volume_id');
+      targets.push({ diskBackupId: b.id, volumeId: v.id });
+      targetName = { id: v.id, name: v.name };
+    } else {
+      if (input.volumeId !== undefined) {
+        throw invalid(
+          'restore.server_id',
+          'a server backup restores to a server: give server_id and mappings',
+        );
+      }
+      const serverId = input.serverId ?? b.resourceId;
+      const server = await this.deps.inventory.getServer(projectId, serverId).catch((err) => {
+        if (isAppError(err)) {
+          throw new AppError(
+            'server_not_found',
+            `The server does not exist: restore.server_id ${serverId}.`,
+            {
+              field: 'restore.server_id',
+            },
+          );
+        }
+        throw err;
+      });
+      targetName = { id: server.id, name: server.name };
+      const mappings =
+        input.mappings ??
+        children.map((c) => {
+          if (!server.volumes.some((v) => v.id === c.resourceId)) {
+            throw invalid(
+              'restore.mappings',
+              `disk ${c.resourceId} is not attached to server ${server.id}: give mappings`,
+            );
+          }
+          return { backupId: c.id, volumeId: c.resourceId };
+        });
+      const usedVolumes = new Set<string>();
+      for (const [i, m] of mappings.entries()) {
+        const child = children.find((c) => c.id === m.backupId);
+        if (!child) {
+          throw invalid(
+            `restore.mappings[${i}].backup_id`,
+            `${m.backupId} is not a disk backup of backup ${b.id}`,
+          );
+        }
+        if (child.status !== 'available') {
+          throw new AppError('restore_wrong_state', `Disk backup ${child.id} is ${child.status}.`, {
+            field: `restore.mappings[${i}].backup_id`,
+          });
+        }
+        if (!server.volumes.some((v) => v.id === m.volumeId)) {
+          throw cbrError(
+            'validation',
+            'BackupService.2012',
+            `Invalid parameter restore.mappings[${i}].volume_id: disk ${m.volumeId} is not attached to server ${server.id}`,
+            `restore.mappings[${i}].volume_id`,
+          );
+        }
+        if (usedVolumes.has(m.volumeId)) {
+          throw invalid(
+            `restore.mappings[${i}].volume_id`,
+            `disk ${m.volumeId} is the target of two mappings`,
+          );
+        }
+        usedVolumes.add(m.volumeId);
+        const v = await this.targetVolume(projectId, m.volumeId, `restore.mappings[${i}].volume_id`);
+        checkSize(child, v, `restore.mappings[${i}].volume_id`);
+        if (child.systemDisk && v.position !== 0 && input.mappings) {
+          // Allowed (an operator may restore a system disk image elsewhere); data disks onto a system disk are not.
+        }
+        if (!child.systemDisk && v.position === 0) {
+          throw cbrError(
+            'validation',
+            'BackupService.2013',
+            `Invalid parameter restore.mappings[${i}].volume_id: a data disk backup cannot be restored to system disk ${v.id}`,
+            `restore.mappings[${i}].volume_id`,
+          );
+        }
+        targets.push({ diskBackupId: child.id, volumeId: v.id });
+      }
+      if (targets.length === 0) throw invalid('restore.mappings', 'must map at least one disk backup');
+    }
+    const vault = await this.vaults.get(projectId, b.vaultId);
+    if (!(await this.deps.store.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))) {
+      throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
+        field: 'backup_id',
+      });
+    }
+    const o = await this.oplogs.open('restore', b, vault, targetName);
+    await this.deps.jobs.enqueue<RestoreJobPayload>(
+      'restore',
+      { backupId: b.id, operationLogId: o.id, targets },
+      { projectId, operationLogId: o.id },
+    );
+    return { operationLogId: o.id };
+  }
+
+  private async targetVolume(projectId: string, volumeId: string, field: string): Promise<Volume> {
+    try {
+      return await this.deps.inventory.refreshVolumeSize(projectId, volumeId);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'volume_not_found') {
+        throw new AppError('volume_not_found', `The disk does not exist: ${field} ${volumeId}.`, { field });
+      }
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  async runRestoreJob(ctx: JobRunContext<RestoreJobPayload>): Promise<unknown> {
+    const { backupId, operationLogId, targets } = ctx.job.payload;
+    const top = await this.deps.store.getBackup(backupId);
+    if (!top || top.status !== 'restoring') return { skipped: true };
+    await this.oplogs.start(operationLogId);
+    const ve = await requireEngine(this.deps).vault(top.vaultId);
+    let failure: string | null = null;
+    let done = 0;
+    const total = targets.length;
+    for (const t of targets) {
+      const disk = t.diskBackupId === top.id ? top : await this.deps.store.getBackup(t.diskBackupId);
+      try {
+        if (!disk?.engineBackupId) throw new Error(`disk backup ${t.diskBackupId} has no data`);
+        const v = await this.deps.inventory.getVolume(top.projectId, t.volumeId);
+        let last = 0;
+        await ve.restore({
+          backupId: disk.engineBackupId,
+          target: v.path,
+          signal: ctx.signal,
+          onProgress: (p) => {
+            const now = Date.now();
+            if (now - last < 500) return;
+            last = now;
+            const pct = ((done + p.bytesDone / (p.bytesTotal || 1)) / total) * 100;
+            void this.oplogs.progress(operationLogId, Math.min(99, pct)).catch(() => undefined);
+          },
+        });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        failure = `Restore of ${t.diskBackupId} to disk ${t.volumeId} failed: ${errorText(err)}`;
+        break;
+      }
+      done++;
+    }
+    await this.deps.store.transitionBackupTree(top.id, ['restoring'], 'available', nowTimestamp());
+    if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure);
+    else await this.oplogs.succeed(operationLogId);
+    return { ok: failure === null };
+  }
+
+  async recoverRestoreJob(job: Job<RestoreJobPayload>, _reason: string, error: string): Promise<'fail'> {
+    await this.deps.store.transitionBackupTree(
+      job.payload.backupId,
+      ['restoring'],
+      'available',
+      nowTimestamp(),
+    );
+    await this.oplogs.fail(
+      job.payload.operationLogId,
+      'BackupService.2012',
+      `The restore did not complete: ${error}`,
+    );
+    return 'fail';
+  }
+
+  async runDeleteJob(ctx: JobRunContext<DeleteJobPayload>): Promise<unknown> {
+    const { backupId, operationLogId } = ctx.job.payload;
+    const top = await this.deps.store.getBackup(backupId);
+    if (!top) {
+      await this.oplogs.succeed(operationLogId);
+      return { gone: true };
+    }
+    if (top.status !== 'deleting') return { skipped: true };
+    await this.oplogs.start(operationLogId);
+    const children = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [];
+    const disks = [top, ...children].filter((d) => d.engineBackupId);
+    const ve = await requireEngine(this.deps).vault(top.vaultId);
+    for (const d of disks) {
+      try {
+        await ve.deleteBackup(d.engineBackupId!);
+      } catch (err) {
+        if ((err as Error).name !== 'NotFoundError') throw err;
+      }
+    }
+    await ve.gc();
+    await this.deps.store.deleteBackupRows([...children.map((c) => c.id), top.id]);
+    await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    const c = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
+    if (c) {
+      const left = (await this.deps.store.backupsOfCheckpoint(c.id)).filter((b) => b.parentId === null);
+      await this.deps.store.updateCheckpoint(c.id, {
+        status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
+        updatedAt: nowTimestamp(),
+      });
+    }
+    await this.oplogs.succeed(operationLogId);
+    return { deleted: disks.length };
+  }
+
+  /** Interrupted deletes are retried (deleting is idempotent); a delete that failed for good shows `error`. */
+  async recoverDeleteJob(
+    job: Job<DeleteJobPayload>,
+    reason: string,
+    error: string,
+  ): Promise<'retry' | 'fail'> {
+    if (reason === 'interrupted' && job.attempts < job.maxAttempts) return 'retry';
+    const at = nowTimestamp();
+    await this.deps.store.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);
+    await this.deps.store.updateBackup(job.payload.backupId, {
+      failReason: `Deletion failed: ${error}`,
+      updatedAt: at,
+    });
+    await this.oplogs.fail(job.payload.operationLogId, 'BackupService.6201', error);
+    return 'fail';
+  }
+}
+
+function invalid(field: string, problem: string): AppError {
+  return new AppError('validation', `Invalid parameter ${field}: ${problem}`, { field });
+}
+
+function checkSize(b: Backup, v: Volume, field: string): void {
+  if (v.size < b.volumeBytes) {
+    throw cbrError(
+      'validation',
+      'BackupService.2001',
+      `Invalid parameter ${field}: disk ${v.id} has ${v.size} bytes, the backup needs ${b.volumeBytes}`,
+      field,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+// Shared plumbing of the CBR services: dependencies, ids, error helpers.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CbrStore } from '../catalog/cbr-store.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import type { InventoryService } from '../domain/inventory.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { EnginePort } from './engine-port.js';
+
+export interface CbrDeps {
+  store: CbrStore;
+  inventory: InventoryService;
+  jobs: JobQueue;
+  /** The engine is opened after the services are built (serve), so it is looked up when needed. */
+  engine: () => EnginePort | null;
+  log?: Pick<Logger, 'warn' | 'error' | 'info'>;
+}
+
+export const newId = (): string => randomUUID();
+
+export function requireEngine(deps: CbrDeps): EnginePort {
+  const e = deps.engine();
+  if (!e) throw new AppError('unavailable', 'The backup engine is not running.');
+  return e;
+}
+
+/** An AppError carrying a specific CBR code not in the shared table (the HTTP status comes from `code`). */
+export function cbrError(code: ErrorCode, cbr: string, message: string, field?: string): AppError {
+  return new AppError(code, message, { cbr, ...(field ? { field } : {}) });
+}
+
+export const errorText = (err: unknown): string =>
+  err instanceof Error ? err.message || err.name : typeof err === 'string' ? err : JSON.stringify(err);

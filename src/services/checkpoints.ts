@@ -1,0 +1,493 @@
+// Checkpoints (restore points): one backup run over resources of a vault. Creating one records a backup
+// per resource (a server backup with one child per disk) and enqueues one durable `backup` job each.
+import { randomBytes } from 'node:crypto';
+import type {
+  Backup,
+  Checkpoint,
+  CheckpointResource,
+  SkippedResource,
+  Vault,
+  VaultResource,
+} from '../domain/cbr-model.js';
+import { bytesToGb, checkpointStatusOf, nowTimestamp, serverStatusOf } from '../domain/cbr-rules.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import type { Volume } from '../domain/inventory.js';
+import type { Job, JobRunContext } from '../jobs/queue.js';
+import { type CbrDeps, cbrError, errorText, newId, requireEngine } from './cbr-deps.js';
+import type { OperationLogService } from './oplogs.js';
+import type { ResourceRef, VaultService } from './vaults.js';
+
+export interface CheckpointCreateInput {
+  vaultId: string;
+  /** Resource ids to back up; absent = every resource of the vault. */
+  resourceIds?: string[];
+  /** Incremental when a previous available backup of the resource exists (default true). */
+  incremental?: boolean;
+  name?: string | null;
+  description?: string | null;
+  autoTrigger?: boolean;
+  /** Bind resources that are in no vault yet to this vault first (Cinder/HSS convenience). */
+  autoBind?: boolean;
+}
+
+export interface CheckpointCreated {
+  checkpoint: Checkpoint;
+  /** Top-level backups created (one per resource), each with its operation log. */
+  backups: Array<{ backup: Backup; operationLogId: string }>;
+}
+
+export interface BackupJobPayload {
+  backupId: string;
+  operationLogId: string;
+}
+
+const BUSY = ['protecting', 'waiting_protect'];
+
+export class CheckpointService {
+  constructor(
+    private readonly deps: CbrDeps,
+    private readonly vaults: VaultService,
+    private readonly oplogs: OperationLogService,
+  ) {}
+
+  async get(projectId: string, id: string): Promise<Checkpoint> {
+    const c = await this.deps.store.getCheckpoint(projectId, id);
+    if (!c) {
+      throw new AppError(
+        'checkpoint_not_found',
+        `The backup restore point does not exist: checkpoint_id ${id}.`,
+        {
+          field: 'checkpoint_id',
+        },
+      );
+    }
+    return c;
+  }
+
+  async create(auth: { projectId: string }, input: CheckpointCreateInput): Promise<CheckpointCreated> {
+    const { projectId } = auth;
+    let vault = await this.vaults.get(projectId, input.vaultId).catch((err) => {
+      if (isAppError(err) && err.code === 'vault_not_found') {
+        throw new AppError(
+          'vault_not_found',
+          `The vault does not exist: checkpoint.vault_id ${input.vaultId}.`,
+          {
+            field: 'checkpoint.vault_id',
+          },
+        );
+      }
+      throw err;
+    });
+    if (vault.status !== 'available') {
+      throw cbrError(
+        'validation',
+        'BackupService.6113',
+        `Backup is not allowed in vault status ${vault.status}.`,
+        'checkpoint.vault_id',
+      );
+    }
+    if (input.autoBind && input.resourceIds) {
+      const unbound: ResourceRef[] = [];
+      for (const id of input.resourceIds) {
+        if (!(await this.deps.store.vaultOfResource(projectId, id))) unbound.push({ id });
+      }
+      if (unbound.length > 0) {
+        await this.vaults.addResources(projectId, vault.id, unbound);
+        vault = await this.vaults.get(projectId, vault.id);
+      }
+    }
+    const ids = input.resourceIds ?? vault.resources.map((r) => r.id);
+    const skipped: SkippedResource[] = [];
+    const chosen: VaultResource[] = [];
+    for (const id of new Set(ids)) {
+      const r = vault.resources.find((x) => x.id === id);
+      if (!r) {
+        skipped.push({
+          id,
+          kind: null,
+          name: null,
+          code: 'BackupService.6135',
+          reason: 'The resource does not exist in the vault.',
+        });
+        continue;
+      }
+      const running = await this.deps.store.listBackups(
+        {
+          projectId,
+          vaultId: vault.id,
+          resourceId: id,
+          parentId: null,
+          statuses: ['protecting', 'waiting_protect'],
+        },
+        { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
+      );
+      if (running.count > 0) {
+        skipped.push({
+          id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.6125',
+          reason: 'A backup task is in progress.',
+        });
+        continue;
+      }
+      chosen.push(r);
+    }
+    if (chosen.length === 0) {
+      throw cbrError(
+        'validation',
+        'BackupService.0001',
+        skipped.length > 0
+          ? `No resource is available for backup: ${skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}`
+          : `No resource is available for backup: vault ${vault.id} has no resources.`,
+        'checkpoint.parameters.resources',
+      );
+    }
+
+    const now = nowTimestamp();
+    const checkpoint: Checkpoint = {
+      id: newId(),
+      projectId,
+      vaultId: vault.id,
+      vaultName: vault.name,
+      status: 'protecting',
+      name: input.name ?? null,
+      description: input.description ?? null,
+      incremental: input.incremental ?? true,
+      autoTrigger: input.autoTrigger ?? false,
+      retentionDays: -1,
+      createdAt: now,
+      updatedAt: now,
+      resources: [],
+      skipped,
+    };
+    const rows: Backup[] = [];
+    const tops: Backup[] = [];
+    const baseName = input.name ?? `manualbk_${randomBytes(2).toString('hex')}`;
+    for (const r of chosen) {
+      let disks: Volume[];
+      let az: string | null;
+      try {
+        if (r.kind === 'server') {
+          const s = await this.deps.inventory.getServer(projectId, r.id);
+          disks = s.volumes.filter((v) => !r.excludeVolumes.includes(v.id));
+          az = s.availabilityZone;
+        } else {
+          const v = await this.deps.inventory.getVolume(projectId, r.id);
+          disks = [v];
+          az = v.availabilityZone;
+        }
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        checkpoint.skipped.push({
+          id: r.id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.6302',
+          reason: 'The resource does not exist.',
+        });
+        continue;
+      }
+      if (disks.length === 0) {
+        checkpoint.skipped.push({
+          id: r.id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.7108',
+          reason: 'Backup is not allowed for servers containing no disks.',
+        });
+        continue;
+      }
+      const total = disks.reduce((a, d) => a + d.size, 0);
+      const top = this.newBackup({
+        projectId,
+        vault,
+        checkpoint,
+        parentId: null,
+        name: baseName,
+        kind: r.kind,
+        resourceId: r.id,
+        resourceName: r.name,
+        bytes: total,
+        az,
+        diskIndex: 0,
+        systemDisk: r.kind === 'volume' ? disks[0]!.position === 0 : disks.some((d) => d.position === 0),
+        engine: r.kind === 'volume',
+        at: now,
+      });
+      rows.push(top);
+      tops.push(top);
+      if (r.kind === 'server') {
+        for (const [i, d] of disks.entries()) {
+          rows.push(
+            this.newBackup({
+              projectId,
+              vault,
+              checkpoint,
+              parentId: top.id,
+              name: `${baseName}_${d.name}`,
+              kind: 'volume',
+              resourceId: d.id,
+              resourceName: d.name,
+              bytes: d.size,
+              az: d.availabilityZone,
+              diskIndex: i,
+              systemDisk: d.position === 0,
+              engine: true,
+              at: now,
+            }),
+          );
+        }
+      }
+      checkpoint.resources.push({
+        id: r.id,
+        kind: r.kind,
+        name: r.name,
+        sizeGb: r.sizeGb,
+        protectStatus: 'protecting',
+        backupCount: r.backupCount,
+        backupBytes: r.backupBytes,
+      });
+    }
+    if (tops.length === 0) {
+      throw cbrError(
+        'validation',
+        'BackupService.0001',
+        `No resource is available for backup: ${checkpoint.skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}`,
+        'checkpoint.parameters.resources',
+      );
+    }
+    await this.deps.store.insertCheckpoint(checkpoint);
+    await this.deps.store.insertBackups(rows);
+    const out: CheckpointCreated['backups'] = [];
+    for (const b of tops) {
+      await this.deps.store.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
+      const o = await this.oplogs.open('backup', b, vault);
+      await this.deps.jobs.enqueue<BackupJobPayload>(
+        'backup',
+        { backupId: b.id, operationLogId: o.id },
+        { projectId, operationLogId: o.id },
+      );
+      out.push({ backup: b, operationLogId: o.id });
+    }
+    return { checkpoint, backups: out };
+  }
+
+  private newBackup(a: {
+    projectId: string;
+    vault: Vault;
+    checkpoint: Checkpoint;
+    parentId: string | null;
+    name: string;
+    kind: 'server' | 'volume';
+    resourceId: string;
+    resourceName: string;
+    bytes: number;
+    az: string | null;
+    diskIndex: number;
+    systemDisk: boolean;
+    engine: boolean;
+    at: string;
+  }): Backup {
+    const id = newId();
+    return {
+      id,
+      projectId: a.projectId,
+      vaultId: a.vault.id,
+      checkpointId: a.checkpoint.id,
+      parentId: a.parentId,
+      name: a.name,
+      description: a.checkpoint.description,
+      imageType: 'backup',
+      status: 'protecting',
+      resourceId: a.resourceId,
+      resourceKind: a.kind,
+      resourceName: a.resourceName,
+      resourceSizeGb: bytesToGb(a.bytes),
+      resourceAz: a.az,
+      enterpriseProjectId: a.vault.enterpriseProjectId,
+      createdAt: a.at,
+      updatedAt: a.at,
+      protectedAt: null,
+      expiredAt: null,
+      incremental: false,
+      autoTrigger: a.checkpoint.autoTrigger,
+      bootable: a.kind === 'volume' && a.systemDisk,
+      systemDisk: a.systemDisk,
+      encrypted: true,
+      diskIndex: a.diskIndex,
+      progress: 0,
+      failReason: null,
+      volumeBytes: a.bytes,
+      storedBytes: 0,
+      engineBackupId: a.engine ? id : null,
+      baseBackupId: null,
+    };
+  }
+
+  // ------------------------------------------------------------------ the `backup` job
+
+  async runBackupJob(ctx: JobRunContext<BackupJobPayload>): Promise<unknown> {
+    const { backupId, operationLogId } = ctx.job.payload;
+    const top = await this.deps.store.getBackup(backupId);
+    if (!top || top.status !== 'protecting') return { skipped: true };
+    const checkpoint = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
+    await this.oplogs.start(operationLogId);
+    const disks = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [top];
+    const total = disks.reduce((a, d) => a + d.volumeBytes, 0) || 1;
+    let before = 0;
+    let lastWrite = 0;
+    const ve = await requireEngine(this.deps).vault(top.vaultId);
+    for (const d of disks) {
+      if (d.status !== 'protecting') {
+        before += d.volumeBytes;
+        continue;
+      }
+      let vol: Volume;
+      try {
+        vol = await this.deps.inventory.getVolume(top.projectId, d.resourceId);
+      } catch (err) {
+        await this.failDisk(d, `The disk ${d.resourceId} no longer exists: ${errorText(err)}`);
+        before += d.volumeBytes;
+        continue;
+      }
+      const base = checkpoint?.incremental
+        ? await this.deps.store.latestAvailable(top.projectId, top.vaultId, d.resourceId, d.parentId === null)
+        : null;
+      try {
+        const stats = await ve.backup({
+          backupId: d.engineBackupId ?? d.id,
+          source: vol.path,
+          parentBackupId: base?.engineBackupId ?? null,
+          labels: {
+            projectId: top.projectId,
+            vaultId: top.vaultId,
+            checkpointId: top.checkpointId,
+            resourceId: d.resourceId,
+            ...(d.parentId ? { parentId: d.parentId } : {}),
+          },
+          signal: ctx.signal,
+          onProgress: (p) => {
+            const t = Date.now();
+            if (t - lastWrite < 500) return;
+            lastWrite = t;
+            const pct = Math.floor(((before + p.bytesDone) / total) * 100);
+            void this.deps.store
+              .updateBackup(d.id, {
+                progress: Math.min(99, Math.floor((p.bytesDone / (p.bytesTotal || 1)) * 100)),
+                updatedAt: nowTimestamp(),
+              })
+              .then(() => this.oplogs.progress(operationLogId, Math.min(99, pct)))
+              .catch(() => undefined);
+          },
+        });
+        await this.deps.store.updateBackup(d.id, {
+          status: 'available',
+          progress: 100,
+          protectedAt: nowTimestamp(),
+          storedBytes: stats.storedBytes,
+          volumeBytes: stats.volumeSize,
+          resourceSizeGb: bytesToGb(stats.volumeSize),
+          incremental: stats.incremental,
+          baseBackupId: stats.incremental && base ? base.id : null,
+          updatedAt: nowTimestamp(),
+        });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        await this.failDisk(
+          d,
+          `Backup of disk ${d.resourceName} (${d.resourceId}) failed: ${errorText(err)}`,
+        );
+      }
+      before += d.volumeBytes;
+    }
+    const settled = await this.settle(top);
+    await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    if (settled.status === 'available')
+      await this.oplogs.succeed(operationLogId, { incremental: settled.incremental });
+    else
+      await this.oplogs.fail(
+        operationLogId,
+        'BackupService.6215',
+        settled.failReason ?? 'The backup failed.',
+      );
+    return { status: settled.status };
+  }
+
+  /** A backup job ended without finishing (process stopped, or run threw): nothing may stay `protecting`. */
+  async recoverBackupJob(job: Job<BackupJobPayload>, reason: string, error: string): Promise<'fail'> {
+    const top = await this.deps.store.getBackup(job.payload.backupId);
+    if (top) {
+      const disks = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [top];
+      for (const d of disks) {
+        if (d.status === 'protecting' || d.status === 'waiting_protect') {
+          await this.failDisk(
+            d,
+            `The backup was ${reason === 'interrupted' ? 'interrupted' : 'aborted'}: ${error}`,
+          );
+        }
+      }
+      await this.settle(top);
+      await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    }
+    await this.oplogs.fail(job.payload.operationLogId, 'BackupService.6215', error);
+    return 'fail';
+  }
+
+  private async failDisk(d: Backup, reason: string): Promise<void> {
+    await this.deps.store.updateBackup(d.id, {
+      status: 'error',
+      failReason: reason,
+      progress: null,
+      updatedAt: nowTimestamp(),
+    });
+  }
+
+  /** Derives a server backup's status from its children, then the checkpoint's and the resource's. */
+  private async settle(top: Backup): Promise<Backup> {
+    let cur = (await this.deps.store.getBackup(top.id))!;
+    if (cur.resourceKind === 'server') {
+      const children = await this.deps.store.getChildren(cur.id);
+      const status = serverStatusOf(children.map((c) => c.status));
+      const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
+      await this.deps.store.updateBackup(cur.id, {
+        status,
+        progress: status === 'available' ? 100 : null,
+        protectedAt: status === 'available' ? nowTimestamp() : null,
+        storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
+        volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
+        resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
+        incremental: children.length > 0 && children.every((c) => c.incremental),
+        failReason: failed.length > 0 ? failed.join('; ') : null,
+        updatedAt: nowTimestamp(),
+      });
+      cur = (await this.deps.store.getBackup(top.id))!;
+    }
+    const c = await this.deps.store.getCheckpoint(cur.projectId, cur.checkpointId);
+    if (c) {
+      const all = await this.deps.store.backupsOfCheckpoint(c.id);
+      const topLevel = all.filter((b) => b.parentId === null);
+      const resources: CheckpointResource[] = c.resources.map((r) => {
+        const b = topLevel.find((x) => x.resourceId === r.id);
+        return b
+          ? {
+              ...r,
+              protectStatus:
+                b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
+            }
+          : r;
+      });
+      await this.deps.store.updateCheckpoint(c.id, {
+        status: checkpointStatusOf(topLevel.map((b) => b.status)),
+        resources,
+        updatedAt: nowTimestamp(),
+      });
+    }
+    await this.deps.store.setResourceProtectStatus(
+      cur.vaultId,
+      cur.resourceId,
+      cur.status === 'error' ? 'error' : 'available',
+    );
+    return cur;
+  }
+}

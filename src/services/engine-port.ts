@@ -1,0 +1,38 @@
+// What the services need from the data plane (TEAM.md contract 1), kept narrow so the services do not
+// depend on the engine's internals. `openEngine(...)` from src/engine satisfies it.
+
+export interface EngineProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface EngineBackupStats {
+  volumeSize: number;
+  bytesRead: number;
+  storedBytes: number;
+  incremental: boolean;
+}
+
+export interface VaultEnginePort {
+  backup(req: {
+    backupId: string;
+    source: string;
+    parentBackupId?: string | null;
+    labels?: Record<string, string>;
+    signal?: AbortSignal;
+    onProgress?: (p: EngineProgress) => void;
+  }): Promise<EngineBackupStats>;
+  restore(req: {
+    backupId: string;
+    target: string;
+    signal?: AbortSignal;
+    onProgress?: (p: EngineProgress) => void;
+  }): Promise<unknown>;
+  deleteBackup(backupId: string): Promise<void>;
+  gc(): Promise<unknown>;
+  usage(): Promise<{ storedBytes: number; objectCount?: number }>;
+}
+
+export interface EnginePort {
+  vault(vaultId: string): Promise<VaultEnginePort>;
+}

@@ -1,0 +1,55 @@
+// CBR protocol-neutral services (TEAM.md contract 5), added to the app context and wired to the job queue.
+// Cinder and HSS call these (ctx.services.vaults / checkpoints / backups / operationLogs), never CBR routes.
+import { CbrStore } from '../catalog/cbr-store.js';
+import type { AppContext } from '../context.js';
+import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './backups.js';
+import type { CbrDeps } from './cbr-deps.js';
+import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
+import type { EnginePort } from './engine-port.js';
+import { OperationLogService } from './oplogs.js';
+import { VaultService } from './vaults.js';
+
+export interface CbrServices {
+  cbrStore: CbrStore;
+  vaults: VaultService;
+  checkpoints: CheckpointService;
+  backups: BackupService;
+  operationLogs: OperationLogService;
+}
+
+declare module '../context.js' {
+  interface AppServices extends CbrServices {}
+}
+
+export function createCbrServices(deps: CbrDeps): CbrServices {
+  const operationLogs = new OperationLogService(deps);
+  const vaults = new VaultService(deps);
+  const checkpoints = new CheckpointService(deps, vaults, operationLogs);
+  const backups = new BackupService(deps, vaults, operationLogs);
+  return { cbrStore: deps.store, vaults, checkpoints, backups, operationLogs };
+}
+
+/** Service factory for openContext: builds the services and registers the `backup`, `restore`, `delete` jobs. */
+export function cbrServiceFactory(ctx: AppContext): void {
+  const deps: CbrDeps = {
+    store: new CbrStore(ctx.db),
+    inventory: ctx.inventory,
+    jobs: ctx.jobs,
+    engine: () => ctx.engine as EnginePort | null,
+    log: ctx.log,
+  };
+  const s = createCbrServices(deps);
+  Object.assign(ctx.services, s);
+  ctx.jobs.register<BackupJobPayload>('backup', {
+    run: (j) => s.checkpoints.runBackupJob(j),
+    recover: (job, reason, error) => s.checkpoints.recoverBackupJob(job, reason, error),
+  });
+  ctx.jobs.register<RestoreJobPayload>('restore', {
+    run: (j) => s.backups.runRestoreJob(j),
+    recover: (job, reason, error) => s.backups.recoverRestoreJob(job, reason, error),
+  });
+  ctx.jobs.register<DeleteJobPayload>('delete', {
+    run: (j) => s.backups.runDeleteJob(j),
+    recover: (job, reason, error) => s.backups.recoverDeleteJob(job, reason, error),
+  });
+}

@@ -1,0 +1,94 @@
+// Operation logs: one per job (backup, restore, delete), with status, progress and error information.
+import type { OplogListFilter } from '../catalog/cbr-store.js';
+import type { Backup, OperationLog, OperationType, Vault } from '../domain/cbr-model.js';
+import { nowTimestamp } from '../domain/cbr-rules.js';
+import { AppError } from '../domain/errors.js';
+import { type CbrDeps, newId } from './cbr-deps.js';
+
+export class OperationLogService {
+  constructor(private readonly deps: CbrDeps) {}
+
+  async get(projectId: string, id: string): Promise<OperationLog> {
+    const o = await this.deps.store.getOplog(projectId, id);
+    if (!o) {
+      throw new AppError('oplog_not_found', `The operation log does not exist: operation_log_id ${id}.`, {
+        field: 'operation_log_id',
+      });
+    }
+    return o;
+  }
+
+  list(f: OplogListFilter): Promise<{ items: OperationLog[]; count: number }> {
+    return this.deps.store.listOplogs(f);
+  }
+
+  /** Records a new, waiting operation on a backup. */
+  async open(
+    type: OperationType,
+    b: Backup,
+    vault: Pick<Vault, 'id' | 'name'>,
+    target?: { id: string; name: string },
+  ): Promise<OperationLog> {
+    const now = nowTimestamp();
+    const o: OperationLog = {
+      id: newId(),
+      projectId: b.projectId,
+      operationType: type,
+      status: 'waiting',
+      createdAt: now,
+      startedAt: now,
+      updatedAt: now,
+      endedAt: null,
+      checkpointId: b.checkpointId,
+      vaultId: vault.id,
+      vaultName: vault.name,
+      providerKind: b.resourceKind,
+      resourceId: b.resourceId,
+      resourceName: b.resourceName,
+      backupId: b.id,
+      backupName: b.name,
+      incremental: type === 'backup' ? null : null,
+      targetResourceId: target?.id ?? null,
+      targetResourceName: target?.name ?? null,
+      progress: 0,
+      errorCode: null,
+      errorMessage: null,
+    };
+    await this.deps.store.insertOplog(o);
+    return o;
+  }
+
+  async start(id: string): Promise<void> {
+    const now = nowTimestamp();
+    await this.deps.store.updateOplog(id, { status: 'running', updatedAt: now });
+  }
+
+  async progress(id: string, progress: number): Promise<void> {
+    await this.deps.store.updateOplog(id, {
+      progress: Math.max(0, Math.min(100, Math.floor(progress))),
+      updatedAt: nowTimestamp(),
+    });
+  }
+
+  async succeed(id: string, extra: { incremental?: boolean } = {}): Promise<void> {
+    const now = nowTimestamp();
+    await this.deps.store.updateOplog(id, {
+      status: 'success',
+      progress: 100,
+      endedAt: now,
+      updatedAt: now,
+      ...(extra.incremental !== undefined ? { incremental: extra.incremental } : {}),
+    });
+  }
+
+  async fail(id: string, code: string, message: string): Promise<void> {
+    const now = nowTimestamp();
+    await this.deps.store.updateOplog(id, {
+      status: 'failed',
+      endedAt: now,
+      updatedAt: now,
+      errorCode: code,
+      errorMessage: message,
+    });
+  }
+}

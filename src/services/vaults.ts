@@ -1,0 +1,360 @@
+// Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
+import { ResourceAlreadyBoundError, type VaultListFilter } from '../catalog/cbr-store.js';
+import type {
+  ConsistentLevel,
+  ObjectType,
+  ProtectType,
+  ResourceKind,
+  Vault,
+  VaultResource,
+} from '../domain/cbr-model.js';
+import { bytesToGb, bytesToMb, nowTimestamp } from '../domain/cbr-rules.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
+
+export interface ResourceRef {
+  id: string;
+  /** Resource kind if the caller states it; checked against the inventory. */
+  kind?: ResourceKind | 'unsupported';
+  excludeVolumes?: string[];
+  /** Request field for error messages (`resources[0]`). */
+  field?: string;
+}
+
+export interface VaultCreateInput {
+  name: string;
+  description?: string | null;
+  objectType: string;
+  protectType: ProtectType;
+  consistentLevel: ConsistentLevel;
+  sizeGb: number;
+  chargingMode?: 'post_paid' | 'pre_paid';
+  enterpriseProjectId?: string;
+  backupPolicyId?: string | null;
+  autoBind?: boolean;
+  autoExpand?: boolean;
+  smnNotify?: boolean;
+  threshold?: number;
+  locked?: boolean;
+  availabilityZone?: string | null;
+  resources?: ResourceRef[];
+}
+
+export interface VaultUpdateInput {
+  name?: string;
+  sizeGb?: number;
+  consistentLevel?: ConsistentLevel;
+  autoBind?: boolean;
+  autoExpand?: boolean;
+  smnNotify?: boolean;
+  threshold?: number;
+  locked?: boolean;
+}
+
+const BUSY = ['protecting', 'restoring', 'deleting', 'waiting_protect', 'waiting_restore', 'waiting_delete'];
+
+export class VaultService {
+  constructor(private readonly deps: CbrDeps) {}
+
+  async create(auth: { projectId: string; userId?: string | null }, input: VaultCreateInput): Promise<Vault> {
+    if (input.objectType !== 'server' && input.objectType !== 'disk') {
+      throw cbrError(
+        'validation',
+        'BackupService.6116',
+        `Invalid parameter vault.billing.object_type: opencbr vaults hold server or disk backups, not ${input.objectType}`,
+        'vault.billing.object_type',
+      );
+    }
+    if (input.chargingMode === 'pre_paid') {
+      throw cbrError(
+        'validation',
+        'BackupService.6109',
+        'Invalid parameter vault.billing.charging_mode: only post_paid is available',
+        'vault.billing.charging_mode',
+      );
+    }
+    const objectType = input.objectType as ObjectType;
+    const now = nowTimestamp();
+    const vault: Vault = {
+      id: newId(),
+      projectId: auth.projectId,
+      userId: auth.userId ?? null,
+      name: input.name,
+      description: input.description ?? null,
+      objectType,
+      protectType: input.protectType,
+      consistentLevel: input.consistentLevel,
+      chargingMode: 'post_paid',
+      sizeGb: input.sizeGb,
+      usedBytes: 0,
+      status: 'available',
+      enterpriseProjectId: input.enterpriseProjectId ?? '0',
+      backupPolicyId: input.backupPolicyId ?? null,
+      autoBind: input.autoBind ?? false,
+      autoExpand: input.autoExpand ?? false,
+      smnNotify: input.smnNotify ?? true,
+      threshold: input.threshold ?? 80,
+      locked: input.locked ?? false,
+      availabilityZone: input.availabilityZone ?? null,
+      createdAt: now,
+      updatedAt: now,
+      resources: [],
+    };
+    vault.resources = await this.resolveResources(
+      auth.projectId,
+      objectType,
+      input.resources ?? [],
+      'vault.resources',
+    );
+    try {
+      await this.deps.store.insertVault(vault);
+    } catch (err) {
+      throw this.boundError(err);
+    }
+    return this.get(auth.projectId, vault.id);
+  }
+
+  async get(projectId: string, id: string): Promise<Vault> {
+    const v = await this.deps.store.getVault(projectId, id);
+    if (!v)
+      throw new AppError('vault_not_found', `The vault does not exist: vault_id ${id}.`, {
+        field: 'vault_id',
+      });
+    return v;
+  }
+
+  list(f: VaultListFilter): Promise<{ items: Vault[]; count: number }> {
+    return this.deps.store.listVaults(f);
+  }
+
+  async update(projectId: string, id: string, input: VaultUpdateInput): Promise<Vault> {
+    const v = await this.get(projectId, id);
+    if (input.sizeGb !== undefined && input.sizeGb * 1024 < bytesToMb(v.usedBytes)) {
+      throw new AppError(
+        'vault_capacity_exceeded',
+        `Invalid parameter vault.billing.size: ${input.sizeGb} GB is less than the ${bytesToMb(v.usedBytes)} MB in use`,
+        { field: 'vault.billing.size', cbr: 'BackupService.6101' },
+      );
+    }
+    if (v.locked && input.locked === false) {
+      throw cbrError(
+        'validation',
+        'BackupService.6110',
+        'Invalid parameter vault.locked: a locked vault cannot be unlocked',
+        'vault.locked',
+      );
+    }
+    await this.deps.store.updateVault(id, { ...input, updatedAt: nowTimestamp() });
+    return this.get(projectId, id);
+  }
+
+  /** Deletes the vault and every backup in it (data reclaimed from the object store). */
+  async delete(projectId: string, id: string): Promise<void> {
+    const v = await this.get(projectId, id);
+    const backups = await this.deps.store.backupsOfVault(v.id);
+    const busy = backups.find((b) => BUSY.includes(b.status));
+    if (busy) {
+      throw cbrError(
+        'validation',
+        'BackupService.6111',
+        `The vault cannot be deleted: backup ${busy.id} is ${busy.status}.`,
+        'vault_id',
+      );
+    }
+    await this.deps.store.updateVault(id, { status: 'deleting', updatedAt: nowTimestamp() });
+    try {
+      const withData = backups.filter((b) => b.engineBackupId);
+      if (withData.length > 0) {
+        const ve = await requireEngine(this.deps).vault(v.id);
+        for (const b of withData) {
+          try {
+            await ve.deleteBackup(b.engineBackupId!);
+          } catch (err) {
+            if ((err as Error).name !== 'NotFoundError') throw err;
+          }
+        }
+        await ve.gc();
+      }
+    } catch (err) {
+      await this.deps.store.updateVault(id, { status: 'available', updatedAt: nowTimestamp() });
+      throw err;
+    }
+    await this.deps.store.deleteVault(id);
+  }
+
+  async addResources(projectId: string, vaultId: string, refs: ResourceRef[]): Promise<string[]> {
+    const v = await this.get(projectId, vaultId);
+    const resources = await this.resolveResources(projectId, v.objectType, refs, 'resources');
+    try {
+      await this.deps.store.addResources(v.id, projectId, resources, nowTimestamp());
+    } catch (err) {
+      throw this.boundError(err);
+    }
+    return resources.map((r) => r.id);
+  }
+
+  async removeResources(projectId: string, vaultId: string, ids: string[]): Promise<string[]> {
+    const v = await this.get(projectId, vaultId);
+    for (const [i, id] of ids.entries()) {
+      if (!v.resources.some((r) => r.id === id)) {
+        throw cbrError(
+          'validation',
+          'BackupService.6135',
+          `Invalid parameter resource_ids[${i}]: resource ${id} is not in vault ${vaultId}`,
+          `resource_ids[${i}]`,
+        );
+      }
+    }
+    await this.deps.store.removeResources(v.id, ids);
+    return ids;
+  }
+
+  /** Total capacity (GB) and usage (MB) of the project's vaults. */
+  async summary(projectId: string): Promise<{ sizeGb: number; usedMb: number }> {
+    const u = await this.deps.store.projectUsage(projectId);
+    return { sizeGb: u.sizeGb, usedMb: bytesToMb(u.usedBytes) };
+  }
+
+  /**
+   * The project's default vault for a kind of resource (Cinder/HSS backups that name no vault):
+   * the oldest vault of that object type, created on first use.
+   */
+  async defaultVault(projectId: string, objectType: ObjectType): Promise<Vault> {
+    const { items } = await this.deps.store.listVaults({ projectId, objectType, limit: 1000, offset: 0 });
+    const oldest = items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))[0];
+    if (oldest) return oldest;
+    return this.create(
+      { projectId },
+      {
+        name: `default-${objectType}-vault`,
+        objectType,
+        protectType: 'backup',
+        consistentLevel: 'crash_consistent',
+        sizeGb: 10485760,
+      },
+    );
+  }
+
+  /** Recomputes the vault's used bytes from the object store (real stored data). */
+  async refreshUsage(vaultId: string): Promise<void> {
+    const e = this.deps.engine();
+    if (!e) return;
+    const u = await (await e.vault(vaultId)).usage();
+    await this.deps.store.setVaultUsedBytes(vaultId, u.storedBytes);
+  }
+
+  private boundError(err: unknown): unknown {
+    if (err instanceof ResourceAlreadyBoundError) {
+      return new AppError(
+        'resource_in_vault',
+        `The resource ${err.resourceId} has been associated with a vault.`,
+        {
+          field: 'resources',
+        },
+      );
+    }
+    return err;
+  }
+
+  private async resolveResources(
+    projectId: string,
+    objectType: ObjectType,
+    refs: ResourceRef[],
+    field: string,
+  ): Promise<VaultResource[]> {
+    const seen = new Set<string>();
+    const out: VaultResource[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const f = ref.field ?? `${field}[${i}]`;
+      if (seen.has(ref.id)) {
+        throw cbrError(
+          'validation',
+          'BackupService.6104',
+          `Invalid parameter ${f}.id: duplicate resource ${ref.id}`,
+          `${f}.id`,
+        );
+      }
+      seen.add(ref.id);
+      if (ref.kind === 'unsupported') {
+        throw cbrError(
+          'validation',
+          'BackupService.6116',
+          `Invalid parameter ${f}.type: unsupported resource type`,
+          `${f}.type`,
+        );
+      }
+      const wanted: ResourceKind = objectType === 'server' ? 'server' : 'volume';
+      if (ref.kind && ref.kind !== wanted) {
+        throw cbrError(
+          'validation',
+          'BackupService.6102',
+          `Invalid parameter ${f}.type: a ${objectType} vault holds ${wanted === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume'} resources`,
+          `${f}.type`,
+        );
+      }
+      const bound = await this.deps.store.vaultOfResource(projectId, ref.id);
+      if (bound) {
+        throw new AppError(
+          'resource_in_vault',
+          `The resource ${ref.id} has been associated with vault ${bound}.`,
+          {
+            field: `${f}.id`,
+          },
+        );
+      }
+      try {
+        if (wanted === 'server') {
+          const s = await this.deps.inventory.getServer(projectId, ref.id);
+          const exclude = ref.excludeVolumes ?? [];
+          for (const [j, x] of exclude.entries()) {
+            if (!s.volumes.some((v) => v.id === x)) {
+              throw new AppError(
+                'volume_not_found',
+                `Invalid parameter ${f}.extra_info.exclude_volumes[${j}]: disk ${x} is not attached to server ${s.id}`,
+                {
+                  field: `${f}.extra_info.exclude_volumes[${j}]`,
+                  status: 400,
+                },
+              );
+            }
+          }
+          const bytes = s.volumes.filter((v) => !exclude.includes(v.id)).reduce((a, v) => a + v.size, 0);
+          out.push({
+            id: s.id,
+            kind: 'server',
+            name: s.name,
+            sizeGb: bytesToGb(bytes),
+            protectStatus: 'available',
+            excludeVolumes: exclude,
+            backupCount: 0,
+            backupBytes: 0,
+          });
+        } else {
+          const v = await this.deps.inventory.getVolume(projectId, ref.id);
+          out.push({
+            id: v.id,
+            kind: 'volume',
+            name: v.name,
+            sizeGb: bytesToGb(v.size),
+            protectStatus: 'available',
+            excludeVolumes: [],
+            backupCount: 0,
+            backupBytes: 0,
+          });
+        }
+      } catch (err) {
+        if (
+          isAppError(err) &&
+          (err.code === 'server_not_found' || err.code === 'volume_not_found') &&
+          !err.field
+        ) {
+          throw new AppError('resource_not_found', `The resource does not exist: ${f}.id ${ref.id}.`, {
+            field: `${f}.id`,
+          });
+        }
+        throw err;
+      }
+    }
+    return out;
+  }
+}
