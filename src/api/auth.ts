@@ -1,0 +1,74 @@
+// Tenancy guard for every `{project_id}` route: X-Auth-Token (Keystone token) or an AK/SK signature.
+// Throws AppError (401 unauthenticated, 403 another project); the route's protocol renders it.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../domain/errors.js';
+import type { SignableRequest } from '../domain/identity-signing.js';
+import type { AuthInfo } from '../domain/identity.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by requireProjectAuth. */
+    auth: AuthInfo | null;
+    /** The raw JSON body bytes (kept for AK/SK payload hashing). */
+    rawBody?: Buffer;
+  }
+}
+
+export type { AuthInfo };
+
+function headerOf(request: FastifyRequest): (name: string) => string | undefined {
+  return (name) => {
+    const v = request.headers[name.toLowerCase()];
+    if (v === undefined) return undefined;
+    return Array.isArray(v) ? v.join(',') : String(v);
+  };
+}
+
+/** The request as the AK/SK signer saw it. */
+export function signableRequest(request: FastifyRequest): SignableRequest {
+  const url = request.raw.url ?? request.url;
+  const q = url.indexOf('?');
+  return {
+    method: request.method,
+    rawPath: q < 0 ? url : url.slice(0, q),
+    rawQuery: q < 0 ? '' : url.slice(q + 1),
+    header: headerOf(request),
+    body: request.rawBody ?? Buffer.alloc(0),
+  };
+}
+
+/** Authenticates the request for `projectId`, whichever method it uses. */
+export async function authenticateForProject(
+  ctx: AppContext,
+  request: FastifyRequest,
+  projectId: string,
+): Promise<AuthInfo> {
+  const token = request.headers['x-auth-token'];
+  if (typeof token === 'string' && token.length > 0) {
+    return ctx.identity.authorizeToken(token, projectId);
+  }
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string' && authorization.length > 0) {
+    return ctx.identity.authorizeSignedRequest(signableRequest(request), authorization, projectId);
+  }
+  throw new AppError('unauthenticated', 'Authentication required: send X-Auth-Token or an AK/SK signature.');
+}
+
+export interface ProjectAuthOptions {
+  /** Route parameter naming the project (default `project_id`). */
+  param?: string;
+}
+
+/**
+ * preHandler for tenant routes: `app.addHook('preHandler', requireProjectAuth(ctx))` in a plugin, or
+ * `{ preHandler: requireProjectAuth(ctx) }` on a route. Sets `request.auth`.
+ */
+export function requireProjectAuth(ctx: AppContext, opts: ProjectAuthOptions = {}) {
+  const param = opts.param ?? 'project_id';
+  return async function projectAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const projectId = (request.params as Record<string, string | undefined> | undefined)?.[param];
+    if (!projectId) throw new AppError('route_not_found');
+    request.auth = await authenticateForProject(ctx, request, projectId);
+  };
+}

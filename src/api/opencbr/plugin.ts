@@ -1,0 +1,213 @@
+import { Type } from '@fastify/type-provider-typebox';
+// opencbr's own inventory API: the operator declares volumes (image files / block devices) and servers.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Server, Volume } from '../../domain/inventory.js';
+import { requireProjectAuth } from '../auth.js';
+import { sendCbrError } from './errors.js';
+import {
+  CbrError,
+  IdParams,
+  ListQuery,
+  ProjectParams,
+  ServerCreate,
+  ServerView,
+  VolumeCreate,
+  VolumeView,
+} from './schemas.js';
+
+const GiB = 1024 ** 3;
+
+export function volumeView(v: Volume) {
+  return {
+    id: v.id,
+    project_id: v.projectId,
+    name: v.name,
+    description: v.description,
+    path: v.path,
+    size: v.size,
+    size_gb: Math.ceil(v.size / GiB),
+    type: v.kind,
+    availability_zone: v.availabilityZone,
+    status: v.serverId ? 'in-use' : 'available',
+    server_id: v.serverId,
+    bootable: v.position === 0,
+    created_at: v.createdAt,
+    updated_at: v.updatedAt,
+  };
+}
+
+export function serverView(s: Server) {
+  return {
+    id: s.id,
+    project_id: s.projectId,
+    name: s.name,
+    description: s.description,
+    availability_zone: s.availabilityZone,
+    status: 'ACTIVE',
+    volume_ids: s.volumes.map((v) => v.id),
+    volumes: s.volumes.map(volumeView),
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
+const errors = { 400: CbrError, 401: CbrError, 403: CbrError, 404: CbrError };
+
+export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  app.setErrorHandler((error, _request, reply) => sendCbrError(reply, error));
+  const auth = requireProjectAuth(ctx);
+  const base = '/opencbr/v1/:project_id';
+  const tags = ['opencbr inventory'];
+
+  app.post<{ Params: { project_id: string }; Body: VolumeCreate }>(
+    `${base}/volumes`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Declare a volume (image file or block device under an allowed root)',
+        params: ProjectParams,
+        body: VolumeCreate,
+        response: { 200: Type.Object({ volume: VolumeView }), ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body.volume;
+      const v = await ctx.inventory.createVolume(request.params.project_id, {
+        name: b.name,
+        path: b.path,
+        availabilityZone: b.availability_zone,
+        description: b.description,
+      });
+      return { volume: volumeView(v) };
+    },
+  );
+
+  app.get<{ Params: { project_id: string }; Querystring: ListQuery }>(
+    `${base}/volumes`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'List volumes',
+        params: ProjectParams,
+        querystring: ListQuery,
+        response: { 200: Type.Object({ volumes: Type.Array(VolumeView), count: Type.Integer() }), ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const filter = { nameLike: q.name, limit: q.limit, offset: q.offset };
+      const [volumes, count] = await Promise.all([
+        ctx.inventory.listVolumes(request.params.project_id, filter),
+        ctx.inventory.countVolumes(request.params.project_id, { nameLike: q.name }),
+      ]);
+      return { volumes: volumes.map(volumeView), count };
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    `${base}/volumes/:id`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Show a volume',
+        params: IdParams,
+        response: { 200: Type.Object({ volume: VolumeView }), ...errors },
+      },
+    },
+    async (request) => ({
+      volume: volumeView(await ctx.inventory.refreshVolumeSize(request.params.project_id, request.params.id)),
+    }),
+  );
+
+  app.delete<{ Params: IdParams }>(
+    `${base}/volumes/:id`,
+    {
+      preHandler: auth,
+      schema: { tags, summary: 'Forget a volume (its data is untouched)', params: IdParams },
+    },
+    async (request, reply) => {
+      await ctx.inventory.deleteVolume(request.params.project_id, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { project_id: string }; Body: ServerCreate }>(
+    `${base}/servers`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Declare a server: an ordered list of volumes, the first being the system disk',
+        params: ProjectParams,
+        body: ServerCreate,
+        response: { 200: Type.Object({ server: ServerView }), ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body.server;
+      const s = await ctx.inventory.createServer(request.params.project_id, {
+        name: b.name,
+        volumeIds: b.volume_ids,
+        availabilityZone: b.availability_zone,
+        description: b.description,
+      });
+      return { server: serverView(s) };
+    },
+  );
+
+  app.get<{ Params: { project_id: string }; Querystring: ListQuery }>(
+    `${base}/servers`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'List servers',
+        params: ProjectParams,
+        querystring: ListQuery,
+        response: { 200: Type.Object({ servers: Type.Array(ServerView), count: Type.Integer() }), ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const filter = { nameLike: q.name, limit: q.limit, offset: q.offset };
+      const [servers, count] = await Promise.all([
+        ctx.inventory.listServers(request.params.project_id, filter),
+        ctx.inventory.countServers(request.params.project_id, { nameLike: q.name }),
+      ]);
+      return { servers: servers.map(serverView), count };
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    `${base}/servers/:id`,
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Show a server',
+        params: IdParams,
+        response: { 200: Type.Object({ server: ServerView }), ...errors },
+      },
+    },
+    async (request) => ({
+      server: serverView(await ctx.inventory.getServer(request.params.project_id, request.params.id)),
+    }),
+  );
+
+  app.delete<{ Params: IdParams }>(
+    `${base}/servers/:id`,
+    {
+      preHandler: auth,
+      schema: { tags, summary: 'Forget a server (its volumes stay declared)', params: IdParams },
+    },
+    async (request, reply) => {
+      await ctx.inventory.deleteServer(request.params.project_id, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,123 @@
+// Builds the HTTP application: one Fastify instance, one plugin per wire protocol (src/api/<p>/plugin.ts).
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
+import { cbrErrorBody } from './api/opencbr/errors.js';
+import opencbrPlugin from './api/opencbr/plugin.js';
+import type { AppContext } from './context.js';
+import { AppError, toAppError } from './domain/errors.js';
+
+export type App = FastifyInstance;
+
+export type ProtocolPlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
+
+/**
+ * Every protocol, in registration order. Each plugin sets its own error handler (its error body).
+ * CBR, Cinder and HSS add one line each.
+ */
+const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
+  { name: 'iam', plugin: iamPlugin },
+  { name: 'opencbr', plugin: opencbrPlugin },
+];
+
+/**
+ * Unknown routes are answered in the error body of the protocol whose URL space they fall in.
+ * Default: the CBR body. Protocols with their own prefix add a row (first match wins).
+ */
+const NOT_FOUND_BODIES: Array<{ test: (url: string) => boolean; body: (err: AppError) => unknown }> = [
+  { test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'), body: keystoneErrorBody },
+];
+
+export interface BuildAppOptions {
+  /** Fastify logger (default: off; `serve` passes the context's pino logger). */
+  logger?: boolean | object;
+}
+
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: ctx.config.bodyLimit,
+    // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('auth', null);
+
+  // Query strings, params and headers arrive as strings, so they are coerced to the schema's types
+  // (`limit=10` → 10, a single `status=x` → ['x']); JSON bodies are not: `"name": 5` is a 400, not "5".
+  const ajvFor = (coerce: boolean) => {
+    const opts: AjvOptions = {
+      coerceTypes: coerce ? 'array' : false,
+      useDefaults: true,
+      removeAdditional: false,
+      allErrors: false,
+      strict: false,
+      addUsedSchema: false,
+    };
+    const ajv = new Ajv(opts);
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    return ajv;
+  };
+  const bodyAjv = ajvFor(false);
+  const paramAjv = ajvFor(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object),
+  );
+
+  // JSON bodies: keep the raw bytes (AK/SK payload hash) and parse with Fastify's safe parser.
+  // An empty body is no body (SDKs send Content-Type on DELETE without one).
+  const parseJson = app.getDefaultJsonParser('error', 'remove');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    (request as FastifyRequest).rawBody = raw;
+    if (raw.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, raw.toString('utf8'), done);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'opencbr',
+        version: '0.1.0',
+        description:
+          'Self-hosted Cloud Backup and Recovery: CBR v3, Cinder v3 backups, HSS v5 and Keystone-compatible APIs.',
+      },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256' },
+        },
+      },
+    },
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const p of PROTOCOLS) await app.register(p.plugin, { ctx });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const err = new AppError(
+      'route_not_found',
+      `The requested URL ${request.method} ${request.url} was not found.`,
+    );
+    const row = NOT_FOUND_BODIES.find((r) => r.test(request.url));
+    reply.code(404).send(row ? row.body(err) : cbrErrorBody(err));
+  });
+
+  // Fallback for routes outside any protocol plugin (e.g. /openapi.json).
+  app.setErrorHandler((error, request, reply) => {
+    const err = toAppError(error);
+    if (err.status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(err.status).send(cbrErrorBody(err));
+  });
+
+  return app;
+}

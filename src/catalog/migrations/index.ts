@@ -1,0 +1,12 @@
+// Every catalog migration, in order (TEAM.md contract 2/6). Names sort lexically = apply order.
+// PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029: add one import and one entry each.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_identity.js';
+import * as m0002 from './0002_inventory.js';
+import * as m0003 from './0003_jobs.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_identity': m0001,
+  '0002_inventory': m0002,
+  '0003_jobs': m0003,
+};

@@ -1,0 +1,74 @@
+import path from 'node:path';
+
+/** host:port pair as given in OPENCBR_LISTEN / OPENCBR_CINDER_LISTEN. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  listen: ListenAddress;
+  /** Separate listener for the Cinder API when set (the Cinder API is also served on `listen` under /volume). */
+  cinderListen: ListenAddress | null;
+  dataDir: string;
+  /** SQLite catalog file inside dataDir. */
+  catalogPath: string;
+  /** Filesystem object store directory inside dataDir. */
+  objectsDir: string;
+  masterKeyFile: string;
+  /** Absolute directories under which volumes may be declared. Empty = none allowed. */
+  volumeRoots: string[];
+  adminPassword: string | null;
+  /** Keystone token lifetime. */
+  tokenTtlSeconds: number;
+  /** Region id advertised in the token catalog. */
+  region: string;
+  /** Largest accepted request body (AK/SK gateways allow 12 MB). */
+  bodyLimit: number;
+  /** Concurrent jobs run by this process. */
+  jobConcurrency: number;
+}
+
+export class ConfigError extends Error {}
+
+export function parseListen(value: string, name: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  if (!m) throw new ConfigError(`${name} must be host:port, got ${JSON.stringify(value)}`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`${name}: port out of range: ${port}`);
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+/** Reads the configuration from environment variables; relative paths resolve against cwd. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, env.OPENCBR_DATA || './data');
+  const roots = (env.OPENCBR_VOLUME_ROOTS ?? '')
+    .split(':')
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0)
+    .map((r) => path.resolve(cwd, r));
+  return {
+    listen: parseListen(env.OPENCBR_LISTEN || '127.0.0.1:8080', 'OPENCBR_LISTEN'),
+    cinderListen: env.OPENCBR_CINDER_LISTEN
+      ? parseListen(env.OPENCBR_CINDER_LISTEN, 'OPENCBR_CINDER_LISTEN')
+      : null,
+    dataDir,
+    catalogPath: path.join(dataDir, 'catalog.sqlite'),
+    objectsDir: path.join(dataDir, 'objects'),
+    masterKeyFile: path.resolve(cwd, env.OPENCBR_MASTER_KEY_FILE || path.join(dataDir, 'master.key')),
+    volumeRoots: roots,
+    adminPassword: env.OPENCBR_ADMIN_PASSWORD || null,
+    tokenTtlSeconds: positiveInt(env, 'OPENCBR_TOKEN_TTL', 24 * 3600),
+    region: env.OPENCBR_REGION || 'RegionOne',
+    bodyLimit: positiveInt(env, 'OPENCBR_BODY_LIMIT', 12 * 1024 * 1024),
+    jobConcurrency: positiveInt(env, 'OPENCBR_JOB_CONCURRENCY', 2),
+  };
+}

@@ -1,0 +1,96 @@
+// The application context: built once per process, handed to every protocol plugin and to the CLI.
+import type { Kysely } from 'kysely';
+import { type Logger, pino } from 'pino';
+import { openCatalogDb } from './catalog/db.js';
+import { SqlIdentityStore } from './catalog/identity.js';
+import { SqlInventoryStore } from './catalog/inventory.js';
+import type { Database } from './catalog/schema.js';
+import type { Config } from './config.js';
+import { IdentityService } from './domain/identity-service.js';
+import { fsPathProbe } from './domain/inventory-fs.js';
+import { InventoryService } from './domain/inventory.js';
+import { JobQueue } from './jobs/queue.js';
+
+/**
+ * Protocol-neutral services added by other areas (CBR: vaults, checkpoints, backups, oplogs…).
+ * Extend with declaration merging from your own file:
+ *   declare module '../context.js' { interface AppServices { backups: BackupService } }
+ * and fill it in a factory registered with `registerServiceFactory`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in other areas
+export interface AppServices {}
+
+export interface AppContext {
+  config: Config;
+  db: Kysely<Database>;
+  log: Logger;
+  identity: IdentityService;
+  inventory: InventoryService;
+  jobs: JobQueue;
+  /** The data plane (src/engine); null until opened by `serve` / openContext({ engine: true }). */
+  engine: unknown | null;
+  services: AppServices;
+  now: () => Date;
+  /** Releases everything (stops jobs, closes engine and catalog). */
+  close(): Promise<void>;
+}
+
+/** A factory that adds services to the context (and registers its job handlers on ctx.jobs). */
+export type ServiceFactory = (ctx: AppContext) => Promise<void> | void;
+
+/** Service factories run by openContext, in order. Other areas add theirs here (one-line edit). */
+const serviceFactories: ServiceFactory[] = [];
+
+export interface OpenContextOptions {
+  log?: Logger;
+  now?: () => Date;
+  /** Catalog file; default config.catalogPath. */
+  catalogPath?: string;
+  /** Extra factories after the built-in ones (tests). */
+  serviceFactories?: ServiceFactory[];
+  /** Job queue tuning (tests use short leases). */
+  jobs?: { leaseMs?: number; pollMs?: number; concurrency?: number; soleWorker?: boolean };
+}
+
+/** Opens the catalog and builds the services. Does not start workers or listen. */
+export async function openContext(config: Config, opts: OpenContextOptions = {}): Promise<AppContext> {
+  const log = opts.log ?? pino({ level: process.env.OPENCBR_LOG_LEVEL ?? 'info' });
+  const now = opts.now ?? (() => new Date());
+  const db = await openCatalogDb(opts.catalogPath ?? config.catalogPath);
+  const identity = new IdentityService(new SqlIdentityStore(db), {
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    now,
+  });
+  const inventory = new InventoryService(new SqlInventoryStore(db), {
+    volumeRoots: config.volumeRoots,
+    probe: fsPathProbe,
+    now,
+  });
+  const jobs = new JobQueue(db, {
+    concurrency: opts.jobs?.concurrency ?? config.jobConcurrency,
+    leaseMs: opts.jobs?.leaseMs,
+    pollMs: opts.jobs?.pollMs,
+    soleWorker: opts.jobs?.soleWorker ?? true,
+    now,
+    log,
+  });
+  const closers: Array<() => Promise<void>> = [];
+  const ctx: AppContext = {
+    config,
+    db,
+    log,
+    identity,
+    inventory,
+    jobs,
+    engine: null,
+    services: {} as AppServices,
+    now,
+    async close() {
+      await jobs.stop();
+      for (const c of closers.reverse()) await c();
+      await db.destroy();
+    },
+  };
+  for (const f of [...serviceFactories, ...(opts.serviceFactories ?? [])]) await f(ctx);
+  return ctx;
+}

@@ -1,0 +1,9 @@
+export { JobQueue } from './queue.js';
+export type {
+  EnqueueOptions,
+  Job,
+  JobHandler,
+  JobQueueOptions,
+  JobRunContext,
+  RecoverReason,
+} from './queue.js';

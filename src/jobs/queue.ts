@@ -1,0 +1,341 @@
+// Durable job queue (TEAM.md contract 4): jobs live in the catalog; workers in the serving process take
+// leases, heartbeat them, and on start (and periodically) recover jobs whose worker died.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { JobStatus } from '../catalog/jobs-tables.js';
+import { type JobRecordRow, SqlJobStore } from '../catalog/jobs.js';
+import type { Database } from '../catalog/schema.js';
+
+export interface Job<P = unknown> {
+  id: string;
+  kind: string;
+  payload: P;
+  projectId: string | null;
+  operationLogId: string | null;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  result: unknown;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobRunContext<P = unknown> {
+  job: Job<P>;
+  /** Aborted when the lease is lost or the queue stops: stop work promptly. */
+  signal: AbortSignal;
+}
+
+/**
+ * Why a job ended without success:
+ * - `interrupted`: the process running it died or stopped (lease expired / found running at start);
+ * - `failed`: `run` threw on its last attempt.
+ */
+export type RecoverReason = 'interrupted' | 'failed';
+
+export interface JobHandler<P = unknown> {
+  /** Does the work; the resolved value is stored as the job's result (JSON). */
+  run(ctx: JobRunContext<P>): Promise<unknown>;
+  /**
+   * Called once when the job ends without success, so the owning service can settle its state
+   * (e.g. mark a backup `error`, a restore's backup `available`). For `interrupted`, return 'retry'
+   * to queue the job again (counts against maxAttempts); anything else fails it.
+   */
+  recover?(job: Job<P>, reason: RecoverReason, error: string): Promise<'retry' | 'fail' | undefined>;
+}
+
+export interface EnqueueOptions {
+  projectId?: string | null;
+  operationLogId?: string | null;
+  /** Total tries including the first (default 1: no automatic retry). */
+  maxAttempts?: number;
+  runAfter?: Date;
+  /** Caller-chosen id (UUID); default random. */
+  id?: string;
+}
+
+export interface JobQueueOptions {
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  now?: () => Date;
+  /** Treat every running job as orphaned at start (true for the embedded single-node setup). */
+  soleWorker?: boolean;
+  log?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+}
+
+const errorText = (err: unknown): string =>
+  err instanceof Error ? err.message || err.name : typeof err === 'string' ? err : JSON.stringify(err);
+
+function toJob<P>(r: JobRecordRow): Job<P> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    payload: JSON.parse(r.payload) as P,
+    projectId: r.project_id,
+    operationLogId: r.operation_log_id,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    result: r.result === null ? null : JSON.parse(r.result),
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export class JobQueue {
+  readonly workerId = `worker-${randomUUID()}`;
+  private readonly store: SqlJobStore;
+  private readonly handlers = new Map<string, JobHandler<never>>();
+  private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  private ticking: Promise<void> | null = null;
+  private tickAgain = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly opts: JobQueueOptions = {},
+  ) {
+    this.store = new SqlJobStore(db);
+    this.concurrency = opts.concurrency ?? 2;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 500;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  register<P>(kind: string, handler: JobHandler<P>): void {
+    if (this.handlers.has(kind)) throw new Error(`job kind ${kind} is already registered`);
+    this.handlers.set(kind, handler as JobHandler<never>);
+    if (this.started) this.kick();
+  }
+
+  /** Records a job; it runs when a worker is free (in this or another serving process). Returns the job id. */
+  async enqueue<P>(kind: string, payload: P, opts: EnqueueOptions = {}): Promise<string> {
+    const now = this.now().toISOString();
+    const id = opts.id ?? randomUUID();
+    await this.store.insert({
+      id,
+      kind,
+      payload: JSON.stringify(payload ?? null),
+      project_id: opts.projectId ?? null,
+      operation_log_id: opts.operationLogId ?? null,
+      status: 'queued',
+      attempts: 0,
+      max_attempts: Math.max(1, opts.maxAttempts ?? 1),
+      lease_owner: null,
+      lease_expires_at: null,
+      run_after: (opts.runAfter ?? this.now()).toISOString(),
+      result: null,
+      error: null,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      updated_at: now,
+    });
+    if (this.started) this.kick();
+    return id;
+  }
+
+  async get<P = unknown>(id: string): Promise<Job<P> | null> {
+    const r = await this.store.get(id);
+    return r ? toJob<P>(r) : null;
+  }
+
+  async list(filter: { status?: JobStatus; kind?: string; projectId?: string; limit?: number } = {}) {
+    return (await this.store.list(filter)).map((r) => toJob(r));
+  }
+
+  /** Recovers orphans, then polls for work until stop(). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.recover(this.opts.soleWorker ?? false);
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops taking work; aborts running jobs after `graceMs` and settles them as interrupted. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.started = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+    const all = [...this.running.values()];
+    if (all.length === 0) return;
+    const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
+    for (const r of this.running.values()) r.ctrl.abort(new Error('job queue stopping'));
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when no job is running and none runnable is queued (tests, CLI). */
+  async drain(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.tick();
+      await Promise.all([...this.running.values()].map((r) => r.done));
+      const next = await this.store.candidates([...this.handlers.keys()], this.now().toISOString(), 1);
+      if (next.length === 0 && this.running.size === 0) return;
+      if (Date.now() > deadline) throw new Error('job queue did not drain in time');
+      if (next.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * Settles running jobs whose worker is gone: lease expired, or (`all`) any running job — right for a
+   * single node at start, since no other process can hold one. Each gets handler.recover('interrupted').
+   */
+  async recover(all = false): Promise<number> {
+    const now = this.now();
+    const orphans = await this.store.orphans(now.toISOString(), all);
+    let n = 0;
+    for (const row of orphans) {
+      const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
+      if (!(await this.store.adopt(row.id, row.lease_owner, this.workerId, now.toISOString(), leaseUntil)))
+        continue;
+      const job = toJob(row);
+      const message = `interrupted: the worker running this job stopped (${row.lease_owner ?? 'unknown'})`;
+      const decision = await this.callRecover(job, 'interrupted', message);
+      const retry = decision === 'retry' && row.attempts < row.max_attempts;
+      await this.store.finish(
+        row.id,
+        this.workerId,
+        retry ? { status: 'queued', error: message } : { status: 'failed', error: message },
+        this.now().toISOString(),
+      );
+      n++;
+    }
+    return n;
+  }
+
+  private async callRecover(job: Job, reason: RecoverReason, error: string) {
+    const handler = this.handlers.get(job.kind) as JobHandler | undefined;
+    if (!handler?.recover) return undefined;
+    try {
+      return await handler.recover(job, reason, error);
+    } catch (err) {
+      this.opts.log?.error({ err, jobId: job.id, kind: job.kind }, 'job recover hook failed');
+      return undefined;
+    }
+  }
+
+  private kick(): void {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    void this.tick();
+  }
+
+  private tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      try {
+        do {
+          this.tickAgain = false;
+          if (this.started) await this.recover(false);
+          await this.fill();
+        } while (this.tickAgain);
+      } catch (err) {
+        this.opts.log?.error({ err }, 'job queue poll failed');
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  private async fill(): Promise<void> {
+    const free = this.concurrency - this.running.size;
+    if (free <= 0) return;
+    const now = this.now();
+    const ids = await this.store.candidates([...this.handlers.keys()], now.toISOString(), free * 2);
+    for (const id of ids) {
+      if (this.running.size >= this.concurrency) break;
+      const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
+      if (!(await this.store.claim(id, this.workerId, now.toISOString(), leaseUntil))) continue;
+      const row = await this.store.get(id);
+      if (!row) continue;
+      const ctrl = new AbortController();
+      const entry = { ctrl, done: Promise.resolve() };
+      this.running.set(id, entry);
+      entry.done = this.execute(toJob(row), ctrl).finally(() => {
+        this.running.delete(id);
+        if (this.started) this.kick();
+        if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  private async execute(job: Job, ctrl: AbortController): Promise<void> {
+    const handler = this.handlers.get(job.kind) as JobHandler | undefined;
+    if (!handler) return;
+    const beat = setInterval(
+      () => {
+        const now = this.now();
+        this.store
+          .heartbeat(
+            job.id,
+            this.workerId,
+            now.toISOString(),
+            new Date(now.getTime() + this.leaseMs).toISOString(),
+          )
+          .then((held) => {
+            if (!held) ctrl.abort(new Error('job lease lost'));
+          })
+          .catch((err) => this.opts.log?.warn({ err, jobId: job.id }, 'job heartbeat failed'));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    beat.unref();
+    try {
+      const result = await handler.run({ job, signal: ctrl.signal });
+      clearInterval(beat);
+      if (ctrl.signal.aborted) throw ctrl.signal.reason ?? new Error('aborted');
+      await this.store.finish(
+        job.id,
+        this.workerId,
+        { status: 'succeeded', result: JSON.stringify(result ?? null) },
+        this.now().toISOString(),
+      );
+    } catch (err) {
+      clearInterval(beat);
+      const message = errorText(err);
+      const interrupted = ctrl.signal.aborted;
+      const retry = !interrupted && job.attempts < job.maxAttempts;
+      if (retry) {
+        const backoff = Math.min(60_000, 1000 * 2 ** (job.attempts - 1));
+        await this.store.finish(
+          job.id,
+          this.workerId,
+          {
+            status: 'queued',
+            error: message,
+            runAfter: new Date(this.now().getTime() + backoff).toISOString(),
+          },
+          this.now().toISOString(),
+        );
+        return;
+      }
+      this.opts.log?.warn({ jobId: job.id, kind: job.kind, err: message }, 'job failed');
+      await this.callRecover(job, interrupted ? 'interrupted' : 'failed', message);
+      await this.store.finish(
+        job.id,
+        this.workerId,
+        { status: 'failed', error: message },
+        this.now().toISOString(),
+      );
+    }
+  }
+}
