@@ -10,6 +10,7 @@ import { IdentityService } from './domain/identity-service.js';
 import { fsPathProbe } from './domain/inventory-fs.js';
 import { InventoryService } from './domain/inventory.js';
 import { JobQueue } from './jobs/queue.js';
+import { cbrServiceFactory } from './services/index.js';
 
 /**
  * Protocol-neutral services added by other areas (CBR: vaults, checkpoints, backups, oplogs…).
@@ -39,7 +40,7 @@ export interface AppContext {
 export type ServiceFactory = (ctx: AppContext) => Promise<void> | void;
 
 /** Service factories run by openContext, in order. Other areas add theirs here (one-line edit). */
-const serviceFactories: ServiceFactory[] = [];
+const serviceFactories: ServiceFactory[] = [cbrServiceFactory];
 
 export interface OpenContextOptions {
   log?: Logger;

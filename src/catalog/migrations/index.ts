@@ -4,9 +4,11 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_inventory.js';
 import * as m0003 from './0003_jobs.js';
+import * as m0010 from './0010_cbr.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_inventory': m0002,
   '0003_jobs': m0003,
+  '0010_cbr': m0010,
 };

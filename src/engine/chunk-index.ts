@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { PackEntry } from './format.js';
+
+export interface ChunkLocation {
+  packId: string;
+  offset: number;
+  length: number;
+  rawLength: number;
+  flags: number;
+}
+
+/**
+ * Where each stored chunk lives: chunk id -> (pack, offset, length). A cache of the pack headers, so it can
+ * always be rebuilt from the object store. Async so a PostgreSQL implementation can share it between nodes.
+ * A chunk may have copies in several packs (two backups racing); lookups return one not in `exclude`.
+ */
+export interface ChunkIndex {
+  lookupMany(ids: Buffer[], exclude?: ReadonlySet<string>): Promise<Array<ChunkLocation | undefined>>;
+  addPack(packId: string, size: number, entries: PackEntry[]): Promise<void>;
+  removePacks(packIds: string[]): Promise<void>;
+  knownPacks(): Promise<Set<string>>;
+  /** GC marking: forget marks, add referenced chunk ids (concatenated 32-byte ids), list packs with no marked chunk. */
+  markReset(): Promise<void>;
+  markAdd(ids: Buffer): Promise<void>;
+  unmarkedPacks(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The embedded ChunkIndex: one SQLite file per vault in the engine's state directory. */
+export class SqliteChunkIndex implements ChunkIndex {
+  private readonly db: Database.Database;
+  private readonly stLookup: Database.Statement;
+  private readonly stPackSeq: Database.Statement;
+  private readonly stInsPack: Database.Statement;
+  private readonly stInsChunk: Database.Statement;
+  private readonly stMark: Database.Statement;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 30000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS packs (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS chunks (
+        id BLOB NOT NULL, pack INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL,
+        raw INTEGER NOT NULL, flags INTEGER NOT NULL, PRIMARY KEY (id, pack)) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS mark (id BLOB PRIMARY KEY) WITHOUT ROWID;
+    `);
+    this.stLookup = this.db.prepare(
+      'SELECT p.name AS packId, c.off AS offset, c.len AS length, c.raw AS rawLength, c.flags AS flags FROM chunks c JOIN packs p ON p.seq = c.pack WHERE c.id = ?',
+    );
+    this.stPackSeq = this.db.prepare('SELECT seq FROM packs WHERE name = ?').pluck();
+    this.stInsPack = this.db.prepare('INSERT OR IGNORE INTO packs (name, size) VALUES (?, ?)');
+    this.stInsChunk = this.db.prepare(
+      'INSERT OR IGNORE INTO chunks (id, pack, off, len, raw, flags) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.stMark = this.db.prepare('INSERT OR IGNORE INTO mark (id) VALUES (?)');
+  }
+
+  static open(stateDir: string, vaultUid: string): SqliteChunkIndex {
+    mkdirSync(stateDir, { recursive: true });
+    return new SqliteChunkIndex(join(stateDir, `index-${vaultUid}.sqlite`));
+  }
+
+  async lookupMany(ids: Buffer[], exclude?: ReadonlySet<string>): Promise<Array<ChunkLocation | undefined>> {
+    return ids.map((id) => {
+      const rows = this.stLookup.all(id) as ChunkLocation[];
+      if (!exclude || exclude.size === 0) return rows[0];
+      return rows.find((r) => !exclude.has(r.packId));
+    });
+  }
+
+  async addPack(packId: string, size: number, entries: PackEntry[]): Promise<void> {
+    this.db.transaction(() => {
+      this.stInsPack.run(packId, size);
+      const seq = this.stPackSeq.get(packId) as number;
+      for (const e of entries) this.stInsChunk.run(e.id, seq, e.offset, e.length, e.rawLength, e.flags);
+    })();
+  }
+
+  async removePacks(packIds: string[]): Promise<void> {
+    if (packIds.length === 0) return;
+    this.db.transaction(() => {
+      this.db.exec('CREATE TEMP TABLE IF NOT EXISTS gone (seq INTEGER PRIMARY KEY); DELETE FROM gone;');
+      const ins = this.db.prepare('INSERT OR IGNORE INTO gone SELECT seq FROM packs WHERE name = ?');
+      for (const p of packIds) ins.run(p);
+      this.db.exec(
+        'DELETE FROM chunks WHERE pack IN (SELECT seq FROM gone); DELETE FROM packs WHERE seq IN (SELECT seq FROM gone); DELETE FROM gone;',
+      );
+    })();
+  }
+
+  async knownPacks(): Promise<Set<string>> {
+    return new Set(this.db.prepare('SELECT name FROM packs').pluck().all() as string[]);
+  }
+
+  async markReset(): Promise<void> {
+    this.db.exec('DELETE FROM mark');
+  }
+
+  async markAdd(ids: Buffer): Promise<void> {
+    this.db.transaction(() => {
+      for (let p = 0; p < ids.length; p += 32) this.stMark.run(ids.subarray(p, p + 32));
+    })();
+  }
+
+  async unmarkedPacks(): Promise<string[]> {
+    return this.db
+      .prepare(
+        'SELECT name FROM packs WHERE seq NOT IN (SELECT DISTINCT c.pack FROM mark m JOIN chunks c ON c.id = m.id)',
+      )
+      .pluck()
+      .all() as string[];
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
+import { EngineError } from './errors.js';
+import type { GcStats } from './types.js';
+import type { Condemned, VaultContext } from './vault-context.js';
+
+/**
+ * Garbage collection, following the rule in docs/format.md: condemn unreferenced packs and segments, then delete
+ * them only once every lease that was live at condemnation has ended, after marking again.
+ */
+export async function runGc(ctx: VaultContext): Promise<GcStats> {
+  const t0 = performance.now();
+  const stats: GcStats = {
+    deletedObjects: 0,
+    deletedBytes: 0,
+    pendingObjects: 0,
+    liveLeases: 0,
+    staleLeasesRemoved: 0,
+    referencedPacks: 0,
+    durationMs: 0,
+  };
+  const unlock = await lockGc(ctx);
+  try {
+    const { live, stale } = await ctx.leases.list();
+    stats.liveLeases = live.length;
+    for (const l of stale) await ctx.store.delete(l.key);
+    stats.staleLeasesRemoved = stale.length;
+    const liveKeys = new Set(live.map((l) => l.key));
+
+    let condemned = await ctx.readCondemned();
+    if (condemned && !condemned.leases) condemned = null; // GC died before recording leases: start over
+    if (condemned) {
+      const waiting = condemned.leases!.filter((k) => liveKeys.has(k));
+      if (waiting.length > 0) {
+        stats.pendingObjects = condemned.objects.length;
+        return stats;
+      }
+      await sweep(ctx, condemned, stats);
+    }
+
+    // Condemn what no manifest references now.
+    const marked = await mark(ctx);
+    stats.referencedPacks = marked.livePacks.size;
+    const candidates: string[] = [];
+    for (const [id] of marked.packs) {
+      if (!marked.livePacks.has(id) && !marked.unreadable.has(id)) candidates.push(ctx.packKey(id));
+    }
+    for await (const o of ctx.store.list(`${ctx.prefix}segments/`)) {
+      if (!marked.segments.has(o.key.slice(o.key.lastIndexOf('/') + 1))) candidates.push(o.key);
+    }
+    if (candidates.length === 0) return stats;
+    const fresh: Condemned = { objects: candidates };
+    await ctx.store.put(ctx.condemnedKey, Buffer.from(JSON.stringify(fresh)));
+    const after = await ctx.leases.list();
+    fresh.leases = after.live.map((l) => l.key);
+    await ctx.store.put(ctx.condemnedKey, Buffer.from(JSON.stringify(fresh)));
+    if (fresh.leases.length > 0) {
+      stats.pendingObjects = candidates.length;
+      stats.liveLeases = fresh.leases.length;
+      return stats;
+    }
+    await sweep(ctx, fresh, stats);
+    return stats;
+  } finally {
+    stats.durationMs = Math.round(performance.now() - t0);
+    await unlock();
+  }
+}
+
+interface Marked {
+  packs: Map<string, { size: number; lastModified: Date }>;
+  unreadable: Set<string>;
+  livePacks: Set<string>;
+  segments: Set<string>;
+}
+
+async function mark(ctx: VaultContext): Promise<Marked> {
+  const { packs, unreadable } = await ctx.syncIndex();
+  await ctx.index.markReset();
+  const segments = new Set<string>();
+  for await (const o of ctx.store.list(`${ctx.prefix}backups/`)) {
+    let segIds: Buffer[];
+    try {
+      segIds = (await ctx.loadManifestByKey(o.key)).segmentIds;
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) continue; // deleted meanwhile
+      // An unreadable manifest could reference anything: collecting now could destroy data.
+      throw new EngineError(`gc stopped: manifest ${o.key} is unreadable (${(e as Error).message})`);
+    }
+    for (const sid of segIds) {
+      const hex = sid.toString('hex');
+      if (segments.has(hex)) continue;
+      segments.add(hex);
+      let ids: Buffer;
+      try {
+        ids = await ctx.loadSegment(hex);
+      } catch (e) {
+        throw new EngineError(`gc stopped: segment ${hex} is unreadable (${(e as Error).message})`);
+      }
+      await ctx.index.markAdd(ids);
+    }
+  }
+  const dead = new Set(await ctx.index.unmarkedPacks());
+  const livePacks = new Set([...packs.keys()].filter((id) => !dead.has(id)));
+  return { packs, unreadable, livePacks, segments };
+}
+
+async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): Promise<void> {
+  const info = await ctx.store.head(ctx.condemnedKey).catch(() => null);
+  const tc = info?.lastModified.getTime() ?? 0;
+  const marked = await mark(ctx);
+  const gonePacks: string[] = [];
+  for (const key of condemned.objects) {
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    const isPack = key.startsWith(`${ctx.prefix}packs/`);
+    if (isPack ? marked.livePacks.has(name) || marked.unreadable.has(name) : marked.segments.has(name))
+      continue;
+    let o: { size: number; lastModified: Date };
+    try {
+      o = await ctx.store.head(key);
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) continue;
+      throw e;
+    }
+    if (o.lastModified.getTime() >= tc) continue; // re-put after condemnation by a backup that needs it
+    await ctx.store.delete(key);
+    stats.deletedObjects++;
+    stats.deletedBytes += o.size;
+    if (isPack) gonePacks.push(name);
+  }
+  await ctx.index.removePacks(gonePacks);
+  await ctx.store.delete(ctx.condemnedKey);
+}
+
+async function lockGc(ctx: VaultContext): Promise<() => Promise<void>> {
+  const body = Buffer.from(JSON.stringify({ pid: process.pid, token: randomBytes(8).toString('hex') }));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ctx.store.put(ctx.gcLockKey, body, { ifAbsent: true });
+      const beat = setInterval(
+        () => void ctx.store.put(ctx.gcLockKey, body).catch(() => {}),
+        ctx.leases.ttlMs / 4,
+      );
+      beat.unref();
+      return async () => {
+        clearInterval(beat);
+        await ctx.store.delete(ctx.gcLockKey);
+      };
+    } catch (e) {
+      if (!(e instanceof ObjectExistsError)) throw e;
+    }
+    const held = await ctx.store.head(ctx.gcLockKey).catch(() => null);
+    if (held && Date.now() - held.lastModified.getTime() > ctx.leases.ttlMs) {
+      await ctx.store.delete(ctx.gcLockKey); // holder died
+      continue;
+    }
+    if (attempt >= 3) throw new EngineError(`another gc is running on vault ${ctx.vaultId}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

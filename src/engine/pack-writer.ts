@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import {
+  MAGIC,
+  PACK_ENTRY_LEN,
+  PACK_TARGET,
+  PACK_TRAILER_LEN,
+  type PackEntry,
+  encodePackHeader,
+  packTrailer,
+  sealEnvelope,
+} from './format.js';
+import type { VaultContext } from './vault-context.js';
+
+const MAX_ENTRIES = 4096;
+const HEADER_ROOM = 64 + 4 + MAX_ENTRIES * PACK_ENTRY_LEN + 1024 + PACK_TRAILER_LEN;
+
+/**
+ * Appends blobs to a pack buffer; a full pack is encrypted-header-terminated and put to the store. Only after the
+ * put resolved (durable) are its chunks added to the index (`onDurable`). At most `maxInflight` puts run at once.
+ */
+export class PackWriter {
+  private buf: Buffer | null = null;
+  private pos = 0;
+  private entries: PackEntry[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private error: unknown = null;
+  storedBytes = 0;
+  objectCount = 0;
+
+  constructor(
+    private readonly ctx: VaultContext,
+    private readonly onDurable: (packId: string, size: number, entries: PackEntry[]) => Promise<void>,
+    private readonly maxInflight = 2,
+  ) {}
+
+  add(id: Buffer, blob: Buffer, rawLength: number, flags: number): void {
+    if (this.buf && (this.pos + blob.length > PACK_TARGET || this.entries.length >= MAX_ENTRIES)) this.seal();
+    if (!this.buf) {
+      this.buf = Buffer.allocUnsafe(PACK_TARGET + HEADER_ROOM);
+      this.pos = 0;
+      this.entries = [];
+    }
+    blob.copy(this.buf, this.pos);
+    this.entries.push({ id: Buffer.from(id), offset: this.pos, length: blob.length, rawLength, flags });
+    this.pos += blob.length;
+  }
+
+  /** Resolves once fewer than maxInflight puts are running; rejects if a put failed. */
+  async backpressure(): Promise<void> {
+    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+  }
+
+  private seal(): void {
+    const buf = this.buf;
+    if (!buf || this.entries.length === 0) return;
+    const entries = this.entries;
+    const packId = randomBytes(16).toString('hex');
+    const header = sealEnvelope(this.ctx.keys.encKey, MAGIC.packHeader, packId, encodePackHeader(entries));
+    let end = this.pos;
+    const pack =
+      header.length + PACK_TRAILER_LEN + end <= buf.length
+        ? buf
+        : Buffer.concat([buf.subarray(0, end), Buffer.alloc(header.length + PACK_TRAILER_LEN)]);
+    header.copy(pack, end);
+    end += header.length;
+    packTrailer(header.length).copy(pack, end);
+    end += PACK_TRAILER_LEN;
+    const data = pack.subarray(0, end);
+    this.buf = null;
+    this.entries = [];
+    const p: Promise<void> = this.ctx.store
+      .put(this.ctx.packKey(packId), data)
+      .then(() => {
+        this.storedBytes += data.length;
+        this.objectCount++;
+        return this.onDurable(packId, data.length, entries);
+      })
+      .catch((e) => {
+        this.error ??= e;
+      })
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  /** Seals the last pack and waits for every put; throws the first failure. */
+  async finish(): Promise<void> {
+    this.seal();
+    while (this.inflight.size > 0) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+  }
+
+  /** Waits for running puts without sealing (used when a backup fails). */
+  async abandon(): Promise<void> {
+    this.buf = null;
+    await Promise.allSettled([...this.inflight]);
+  }
+}

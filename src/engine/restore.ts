@@ -1,0 +1,257 @@
+import { ObjectNotFoundError } from '../objects/index.js';
+import { wrapError } from './backup.js';
+import type { ChunkLocation } from './chunk-index.js';
+import { SLOT_CHUNKS } from './chunk-ops.js';
+import { AbortedError, CorruptDataError, InvalidRequestError, TargetError } from './errors.js';
+import { CHUNK_SIZE, EnvelopeError, FORMAT_VERSION, ID_LEN, SEGMENT_CHUNKS, ZERO_ID } from './format.js';
+import { type Volume, openTarget } from './source.js';
+import type { BadRegion, Progress } from './types.js';
+import type { VaultContext } from './vault-context.js';
+
+const MAX_RUN = 8 * 1024 * 1024;
+
+export interface ReadOptions {
+  backupId: string;
+  /** Restore target; null = verify only (nothing is written). */
+  target: string | null;
+  verifyIds: boolean;
+  /** verify: collect bad regions and go on; restore: throw CorruptDataError at the first one. */
+  collect: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ReadResult {
+  volumeSize: number;
+  chunkCount: number;
+  zeroChunks: number;
+  checkedChunks: number;
+  bytesWritten: number;
+  badRegions: BadRegion[];
+}
+
+/** Reads every chunk of a backup in volume order (restore writes it; verify only checks it). */
+export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<ReadResult> {
+  const lease = await ctx.leases.acquire(opts.target ? 'restore' : 'verify');
+  let vol: Volume | null = null;
+  try {
+    const { meta, segmentIds } = await ctx.loadManifest(opts.backupId);
+    if (
+      meta.formatVersion > FORMAT_VERSION ||
+      meta.chunkSize !== CHUNK_SIZE ||
+      meta.segmentChunks !== SEGMENT_CHUNKS
+    ) {
+      throw new InvalidRequestError(
+        `backup ${opts.backupId} has format ${meta.formatVersion}, this engine reads up to ${FORMAT_VERSION}`,
+      );
+    }
+    const size = meta.volumeSize;
+    const res: ReadResult = {
+      volumeSize: size,
+      chunkCount: meta.chunkCount,
+      zeroChunks: 0,
+      checkedChunks: 0,
+      bytesWritten: 0,
+      badRegions: [],
+    };
+    if (opts.target) vol = await openTarget(opts.target, size);
+    const bad = (offset: number, length: number, reason: string) => {
+      if (!opts.collect) throw new CorruptDataError(offset, length, reason);
+      const last = res.badRegions[res.badRegions.length - 1];
+      if (last && last.offset + last.length === offset && last.reason === reason) last.length += length;
+      else res.badRegions.push({ offset, length, reason });
+    };
+    let synced: Promise<unknown> | null = null;
+    const resync = () => {
+      synced ??= ctx.syncIndex();
+      return synced;
+    };
+    let bytesDone = 0;
+
+    const readBatch = async (first: number, n: number, ids: Buffer, slot: number) => {
+      const v = ctx.pool.views(slot);
+      ids.copy(v.ids, 0, 0, n * ID_LEN);
+      const want: number[] = [];
+      for (let i = 0; i < n; i++)
+        if (!ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID)) want.push(i);
+      res.zeroChunks += n - want.length;
+      const chunkLen = (i: number) => Math.min(CHUNK_SIZE, size - (first + i) * CHUNK_SIZE);
+      let locs = await ctx.index.lookupMany(want.map((i) => ids.subarray(i * ID_LEN, (i + 1) * ID_LEN)));
+      if (locs.some((l) => !l)) {
+        await resync();
+        locs = await ctx.index.lookupMany(want.map((i) => ids.subarray(i * ID_LEN, (i + 1) * ID_LEN)));
+      }
+      const items: Array<{ i: number; loc: ChunkLocation }> = [];
+      want.forEach((i, k) => {
+        const loc = locs[k];
+        if (!loc) bad((first + i) * CHUNK_SIZE, chunkLen(i), 'chunk missing from the vault');
+        else items.push({ i, loc });
+      });
+      items.sort((x, y) =>
+        x.loc.packId < y.loc.packId ? -1 : x.loc.packId > y.loc.packId ? 1 : x.loc.offset - y.loc.offset,
+      );
+      // Coalesce blobs that sit back to back in one pack into one ranged read.
+      const runs: Array<{ packId: string; offset: number; length: number; members: typeof items }> = [];
+      for (const it of items) {
+        const r = runs[runs.length - 1];
+        if (
+          r &&
+          r.packId === it.loc.packId &&
+          r.offset + r.length === it.loc.offset &&
+          r.length + it.loc.length <= MAX_RUN
+        ) {
+          r.length += it.loc.length;
+          r.members.push(it);
+        } else
+          runs.push({ packId: it.loc.packId, offset: it.loc.offset, length: it.loc.length, members: [it] });
+      }
+      const datas = await Promise.all(
+        runs.map((r) =>
+          ctx.store.get(ctx.packKey(r.packId), { offset: r.offset, length: r.length }).catch((e) => {
+            if (e instanceof ObjectNotFoundError) return null;
+            throw e;
+          }),
+        ),
+      );
+      const reqItems: Array<[number, number, number, number, number]> = [];
+      let pos = 0;
+      runs.forEach((r, k) => {
+        const data = datas[k];
+        if (!data || data.length !== r.length) {
+          for (const m of r.members)
+            bad((first + m.i) * CHUNK_SIZE, chunkLen(m.i), `pack ${r.packId} missing or short`);
+          return;
+        }
+        data.copy(v.b, pos);
+        for (const m of r.members) {
+          reqItems.push([pos + m.loc.offset - r.offset, m.loc.length, m.i, m.loc.rawLength, m.loc.flags]);
+          if (m.loc.rawLength !== chunkLen(m.i)) {
+            bad((first + m.i) * CHUNK_SIZE, chunkLen(m.i), 'stored chunk has the wrong length');
+          }
+        }
+        pos += r.length;
+      });
+      const okItems = reqItems.filter((it) => it[3] === chunkLen(it[2]));
+      const { bad: failed } = await ctx.pool.run({
+        op: 'open',
+        slot,
+        encKey: ctx.keys.encKey,
+        idKey: ctx.keys.idKey,
+        verifyIds: opts.verifyIds,
+        items: okItems,
+      });
+      const failedSet = new Set<number>();
+      for (const [i, reason] of failed.sort((x, y) => x[0] - y[0])) {
+        failedSet.add(i);
+        bad((first + i) * CHUNK_SIZE, chunkLen(i), reason);
+      }
+      res.checkedChunks += okItems.length - failed.length;
+      if (vol) {
+        // Write runs of chunks; zero chunks stay holes in a fresh file, a block device gets explicit zeros.
+        const writes: Promise<unknown>[] = [];
+        for (let i = 0; i < n; ) {
+          const isZero = ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID);
+          if (isZero && !vol.isBlockDevice) {
+            i++;
+            continue;
+          }
+          let j = i;
+          let bytes = 0;
+          while (j < n && ids.subarray(j * ID_LEN, (j + 1) * ID_LEN).equals(ZERO_ID) === isZero) {
+            if (isZero) v.a.fill(0, j * CHUNK_SIZE, (j + 1) * CHUNK_SIZE);
+            bytes += chunkLen(j++);
+          }
+          writes.push(
+            writeFully(
+              vol,
+              v.a.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + bytes),
+              (first + i) * CHUNK_SIZE,
+              opts.target!,
+            ),
+          );
+          res.bytesWritten += bytes;
+          i = j;
+        }
+        await Promise.all(writes);
+      }
+      bytesDone += Math.min(n * CHUNK_SIZE, size - first * CHUNK_SIZE);
+      opts.onProgress?.({ bytesDone, bytesTotal: size });
+    };
+
+    const inflight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    const segPromise = (s: number) =>
+      ctx.loadSegment(segmentIds[s]!.toString('hex')).catch((e) => {
+        if (e instanceof ObjectNotFoundError || e instanceof EnvelopeError) return e as Error;
+        throw e;
+      });
+    let next = segmentIds.length ? segPromise(0) : null;
+    for (let s = 0; s < segmentIds.length && !failure; s++) {
+      const segFirst = s * SEGMENT_CHUNKS;
+      const count = Math.min(SEGMENT_CHUNKS, meta.chunkCount - segFirst);
+      const seg = await next!;
+      next = s + 1 < segmentIds.length ? segPromise(s + 1) : null;
+      if (seg instanceof Error || seg.length !== count * ID_LEN) {
+        const reason =
+          seg instanceof Error ? `segment unreadable: ${seg.message}` : 'segment has the wrong length';
+        const off = segFirst * CHUNK_SIZE;
+        try {
+          bad(off, Math.min(count * CHUNK_SIZE, size - off), reason);
+        } catch (e) {
+          failure = e;
+        }
+        continue;
+      }
+      for (let w = 0; w < count && !failure; w += SLOT_CHUNKS) {
+        if (opts.signal?.aborted) {
+          failure = new AbortedError(`${opts.target ? 'restore' : 'verify'} of ${opts.backupId} aborted`);
+          break;
+        }
+        const n = Math.min(SLOT_CHUNKS, count - w);
+        const slot = await ctx.pool.acquire();
+        if (failure) {
+          ctx.pool.release(slot);
+          break;
+        }
+        const p: Promise<void> = readBatch(segFirst + w, n, seg.subarray(w * ID_LEN, (w + n) * ID_LEN), slot)
+          .catch((e) => {
+            failure ??= e;
+          })
+          .finally(() => {
+            ctx.pool.release(slot);
+            inflight.delete(p);
+          });
+        inflight.add(p);
+      }
+    }
+    await Promise.allSettled([...inflight]);
+    if (failure) throw failure;
+    if (vol) {
+      try {
+        await vol.fh.sync();
+      } catch (e) {
+        throw new TargetError(`cannot flush ${opts.target}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return res;
+  } catch (e) {
+    throw wrapError(e);
+  } finally {
+    await vol?.fh.close().catch(() => {});
+    await lease.release();
+  }
+}
+
+async function writeFully(vol: Volume, buf: Buffer, position: number, path: string): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      const { bytesWritten } = await vol.fh.write(buf, off, buf.length - off, position + off);
+      off += bytesWritten;
+    } catch (e) {
+      throw new TargetError(`cannot write ${path} at offset ${position + off}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import type { ObjectStore } from '../objects/index.js';
+import type { MasterKeySource } from './keys.js';
+
+export type { MasterKeySource };
+
+export interface EngineOptions {
+  store: ObjectStore;
+  masterKey: MasterKeySource;
+  /** Where the local chunk index (a rebuildable cache) lives; default: $XDG_CACHE_HOME or ~/.cache/opencbr/engine. */
+  stateDir?: string;
+  /** Worker threads for hashing/compression/encryption; default 2 (0 = run inline). */
+  workers?: number;
+  /** Lease time-to-live for GC safety (docs/format.md); default 10 minutes. */
+  leaseTtlMs?: number;
+  /** Restore re-checks every chunk's keyed digest, not only its GCM tag; default true. */
+  restoreVerifiesDigests?: boolean;
+}
+
+export interface Progress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** A changed byte range [offset, length] since the parent backup, as changed-block tracking reports it. */
+export type Extent = [offset: number, length: number];
+
+export interface BackupRequest {
+  backupId: string;
+  source: string;
+  parentBackupId?: string | null;
+  changedExtents?: Extent[] | null;
+  labels?: Record<string, string>;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface BackupStats {
+  backupId: string;
+  formatVersion: number;
+  volumeSize: number;
+  bytesRead: number;
+  chunkCount: number;
+  newChunks: number;
+  /** Bytes newly written to the object store by this backup (packs, segments, manifest). */
+  storedBytes: number;
+  /** Objects newly written by this backup. */
+  objectCount: number;
+  incremental: boolean;
+  parentBackupId: string | null;
+  durationMs: number;
+}
+
+export interface RestoreRequest {
+  backupId: string;
+  target: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RestoreStats {
+  backupId: string;
+  volumeSize: number;
+  bytesWritten: number;
+  chunkCount: number;
+  zeroChunks: number;
+  durationMs: number;
+}
+
+export interface BadRegion {
+  offset: number;
+  length: number;
+  reason: string;
+}
+
+export interface VerifyReport {
+  backupId: string;
+  ok: boolean;
+  chunkCount: number;
+  checkedChunks: number;
+  badRegions: BadRegion[];
+  durationMs: number;
+}
+
+export interface BackupInfo {
+  backupId: string;
+  vaultId: string;
+  parentBackupId: string | null;
+  formatVersion: number;
+  createdAt: string;
+  volumeSize: number;
+  chunkCount: number;
+  labels: Record<string, string>;
+  storedBytes: number;
+}
+
+export interface GcStats {
+  /** Objects (packs, segments) deleted by this run. */
+  deletedObjects: number;
+  deletedBytes: number;
+  /** Unreferenced objects condemned but kept until leases that were live at condemnation end. */
+  pendingObjects: number;
+  liveLeases: number;
+  staleLeasesRemoved: number;
+  referencedPacks: number;
+  durationMs: number;
+}
+
+export interface VaultUsage {
+  storedBytes: number;
+  objectCount: number;
+}
+
+export interface VaultEngine {
+  readonly vaultId: string;
+  backup(req: BackupRequest): Promise<BackupStats>;
+  restore(req: RestoreRequest): Promise<RestoreStats>;
+  verify(backupId: string): Promise<VerifyReport>;
+  deleteBackup(backupId: string): Promise<void>;
+  listBackups(): Promise<BackupInfo[]>;
+  getBackup(backupId: string): Promise<BackupInfo>;
+  gc(): Promise<GcStats>;
+  usage(): Promise<VaultUsage>;
+}
+
+export interface Engine {
+  vault(vaultId: string): Promise<VaultEngine>;
+  close(): Promise<void>;
+}

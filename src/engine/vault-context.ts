@@ -1,0 +1,147 @@
+import { ObjectNotFoundError, type ObjectStore } from '../objects/index.js';
+import type { ChunkIndex } from './chunk-index.js';
+import { CorruptDataError, NotFoundError } from './errors.js';
+import {
+  EnvelopeError,
+  MAGIC,
+  type ManifestMeta,
+  PACK_TRAILER_LEN,
+  type PackEntry,
+  decodeManifest,
+  decodePackHeader,
+  decodeSegment,
+  keyedHex,
+  openEnvelope,
+} from './format.js';
+import type { VaultKeys } from './keys.js';
+import type { Leases } from './leases.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export interface Condemned {
+  objects: string[];
+  leases?: string[];
+}
+
+/** Everything one vault's operations share: where its objects live, its keys, index, workers and leases. */
+export class VaultContext {
+  constructor(
+    readonly store: ObjectStore,
+    readonly vaultId: string,
+    readonly prefix: string,
+    readonly keys: VaultKeys,
+    readonly index: ChunkIndex,
+    readonly pool: WorkerPool,
+    readonly leases: Leases,
+    readonly restoreVerifiesDigests: boolean,
+  ) {}
+
+  manifestName(backupId: string): string {
+    return keyedHex(this.keys.nameKey, `backup ${backupId}`);
+  }
+  manifestKey(backupId: string): string {
+    return `${this.prefix}backups/${this.manifestName(backupId)}`;
+  }
+  segmentKey(hex: string): string {
+    return `${this.prefix}segments/${hex}`;
+  }
+  packKey(packId: string): string {
+    return `${this.prefix}packs/${packId.slice(0, 2)}/${packId}`;
+  }
+  get condemnedKey(): string {
+    return `${this.prefix}gc/condemned`;
+  }
+  get gcLockKey(): string {
+    return `${this.prefix}gc/lock`;
+  }
+
+  async loadManifestByKey(key: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[] }> {
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    const data = await this.store.get(key);
+    return decodeManifest(openEnvelope(this.keys.encKey, MAGIC.manifest, name, data));
+  }
+
+  async loadManifest(backupId: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[] }> {
+    try {
+      const m = await this.loadManifestByKey(this.manifestKey(backupId));
+      if (m.meta.backupId !== backupId) throw new EnvelopeError('manifest names another backup');
+      return m;
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError)
+        throw new NotFoundError(`backup ${backupId} not found in vault ${this.vaultId}`);
+      if (e instanceof EnvelopeError)
+        throw new CorruptDataError(0, 0, `manifest of backup ${backupId}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** The chunk ids of a segment (count * 32 bytes). Throws ObjectNotFoundError or EnvelopeError. */
+  async loadSegment(hex: string): Promise<Buffer> {
+    const data = await this.store.get(this.segmentKey(hex));
+    const plain = openEnvelope(this.keys.encKey, MAGIC.segment, hex, data);
+    if (keyedHex(this.keys.idKey, plain) !== hex) throw new EnvelopeError(`segment ${hex} digest mismatch`);
+    return decodeSegment(plain);
+  }
+
+  async readPackHeader(packId: string, size: number): Promise<PackEntry[]> {
+    const key = this.packKey(packId);
+    const tailLen = Math.min(size, 64 * 1024);
+    let tail = await this.store.get(key, { offset: size - tailLen, length: tailLen });
+    if (tail.length < PACK_TRAILER_LEN || tail.toString('latin1', tail.length - 8) !== MAGIC.pack) {
+      throw new EnvelopeError(`pack ${packId}: bad trailer`);
+    }
+    const hlen = tail.readUInt32LE(tail.length - PACK_TRAILER_LEN);
+    if (hlen + PACK_TRAILER_LEN > size) throw new EnvelopeError(`pack ${packId}: bad header length`);
+    if (hlen + PACK_TRAILER_LEN > tail.length) {
+      tail = await this.store.get(key, {
+        offset: size - hlen - PACK_TRAILER_LEN,
+        length: hlen + PACK_TRAILER_LEN,
+      });
+    }
+    const env = tail.subarray(tail.length - PACK_TRAILER_LEN - hlen, tail.length - PACK_TRAILER_LEN);
+    return decodePackHeader(openEnvelope(this.keys.encKey, MAGIC.packHeader, packId, env));
+  }
+
+  /**
+   * Brings the local index in line with the packs in the store: adds packs it does not know (their headers),
+   * drops packs that are gone. Returns the packs whose header could not be read (never deleted by GC).
+   */
+  async syncIndex(): Promise<{
+    packs: Map<string, { size: number; lastModified: Date }>;
+    unreadable: Set<string>;
+  }> {
+    const known = await this.index.knownPacks();
+    const packs = new Map<string, { size: number; lastModified: Date }>();
+    const unreadable = new Set<string>();
+    const toLoad: Array<[string, number]> = [];
+    for await (const o of this.store.list(`${this.prefix}packs/`)) {
+      const id = o.key.slice(o.key.lastIndexOf('/') + 1);
+      packs.set(id, { size: o.size, lastModified: o.lastModified });
+      if (!known.has(id)) toLoad.push([id, o.size]);
+    }
+    const gone = [...known].filter((id) => !packs.has(id));
+    await this.index.removePacks(gone);
+    for (let i = 0; i < toLoad.length; i += 8) {
+      await Promise.all(
+        toLoad.slice(i, i + 8).map(async ([id, size]) => {
+          try {
+            await this.index.addPack(id, size, await this.readPackHeader(id, size));
+          } catch (e) {
+            if (e instanceof ObjectNotFoundError) packs.delete(id);
+            else unreadable.add(id);
+          }
+        }),
+      );
+    }
+    return { packs, unreadable };
+  }
+
+  async readCondemned(): Promise<Condemned | null> {
+    try {
+      return JSON.parse((await this.store.get(this.condemnedKey)).toString('utf8')) as Condemned;
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) return null;
+      if (e instanceof SyntaxError) return null; // a torn list is only a proposal: ignoring it is safe
+      throw e;
+    }
+  }
+}
