@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cbrPlugin from './api/cbr/plugin.js';
 import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
 import { cbrErrorBody } from './api/opencbr/errors.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
@@ -21,6 +22,7 @@ export type ProtocolPlugin = (app: FastifyInstance, opts: { ctx: AppContext }) =
 const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'iam', plugin: iamPlugin },
   { name: 'opencbr', plugin: opencbrPlugin },
+  { name: 'cbr', plugin: cbrPlugin },
 ];
 
 /**

@@ -54,7 +54,7 @@ export class Rng {
   }
   /** Uniform integer in [0, n) for n up to 2^53. */
   below(n: number): number {
-    return Math.floor(((this.u32() * 4294967296 + this.u32()) / 18446744073709551616) * n);
+    return Math.floor(((this.u32() * 4294967296 + this.u32()) / 2 ** 64) * n);
   }
   /** Random bytes (AES-CTR keystream keyed from the generator: fast and deterministic). */
   fill(buf: Buffer): void {
