@@ -1,0 +1,588 @@
+// CBR v3 API: versions, vaults, checkpoints, backups, operation logs, protectables.
+// Routes map wire shapes to the protocol-neutral services (src/services) and back; no SQL, no file I/O.
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { ResourceKind } from '../../domain/cbr-model.js';
+import { AppError } from '../../domain/errors.js';
+import type { Server, Volume } from '../../domain/inventory.js';
+import { requireProjectAuth } from '../auth.js';
+import { cbrErrorHandler } from './errors.js';
+import { backupToWire, checkpointToWire, oplogToWire, vaultToWire } from './mappers.js';
+import { parseListBackupsQuery } from './query.js';
+import * as S from './schemas.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const ProjectParams = Type.Object({ project_id: Id });
+const VaultParams = Type.Object({ project_id: Id, vault_id: Id });
+const BackupParams = Type.Object({ project_id: Id, backup_id: Id });
+const CheckpointParams = Type.Object({ project_id: Id, checkpoint_id: Id });
+const OplogParams = Type.Object({ project_id: Id, operation_log_id: Id });
+const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody };
+
+/** 202/204 with no body at all, as the spec documents. */
+function noContent(reply: unknown, code: 202 | 204): FastifyReply {
+  return (reply as FastifyReply).code(code).send();
+}
+
+function resourceKindOf(type: string): ResourceKind | 'unsupported' {
+  if (type === 'OS::Nova::Server') return 'server';
+  if (type === 'OS::Cinder::Volume') return 'volume';
+  return 'unsupported';
+}
+
+function versionDoc(request: FastifyRequest) {
+  return {
+    id: 'v3',
+    status: 'CURRENT',
+    links: [{ href: `${request.protocol}://${request.host}/v3/`, rel: 'self' }],
+    updated: '2019-05-01T00:00:00Z',
+    min_version: '',
+    version: '',
+  };
+}
+
+export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(cbrErrorHandler);
+  const preHandler = requireProjectAuth(ctx);
+  const svc = () => ctx.services;
+  const tags = ['cbr'];
+
+  // ------------------------------------------------------------------ versions
+  app.get(
+    '/',
+    { schema: { tags, summary: 'List API versions', response: { 300: S.Versions } } },
+    async (req, reply) => {
+      reply.code(300);
+      return { versions: [versionDoc(req)] };
+    },
+  );
+  app.get(
+    '/v3',
+    { schema: { tags, summary: 'Show API version v3', response: { 300: S.Versions } } },
+    async (req, reply) => {
+      reply.code(300);
+      return { versions: [versionDoc(req)] };
+    },
+  );
+
+  // ------------------------------------------------------------------ vaults
+  const vaults = '/v3/:project_id/vaults';
+  app.post(
+    vaults,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'CreateVault',
+        params: ProjectParams,
+        body: S.CreateVaultRequest,
+        response: { 200: S.VaultResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const v = req.body.vault;
+      const vault = await svc().vaults.create(
+        { projectId: req.params.project_id, userId: req.auth?.userId ?? null },
+        {
+          name: v.name,
+          description: v.description ?? null,
+          objectType: v.billing.object_type,
+          protectType: v.billing.protect_type,
+          consistentLevel: v.billing.consistent_level,
+          sizeGb: v.billing.size,
+          chargingMode: v.billing.charging_mode,
+          enterpriseProjectId: v.enterprise_project_id,
+          backupPolicyId: v.backup_policy_id ?? null,
+          autoBind: v.auto_bind,
+          autoExpand: v.auto_expand,
+          smnNotify: v.smn_notify,
+          threshold: v.threshold,
+          locked: v.locked,
+          availabilityZone: v.availability_zone ?? null,
+          resources: (v.resources ?? []).map((r, i) => ({
+            id: r.id,
+            kind: resourceKindOf(r.type),
+            excludeVolumes: r.extra_info?.exclude_volumes,
+            field: `vault.resources[${i}]`,
+          })),
+        },
+      );
+      return { vault: vaultToWire(vault) };
+    },
+  );
+
+  app.get(
+    vaults,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ListVault',
+        params: ProjectParams,
+        querystring: S.ListVaultQuery,
+        response: { 200: S.ListVaultResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = q.limit ?? 1000;
+      const offset = q.offset ?? 0;
+      const { items, count } = await svc().vaults.list({
+        projectId: req.params.project_id,
+        name: q.name,
+        objectType: q.object_type,
+        protectType: q.protect_type,
+        status: q.status,
+        ids: q.id ? [q.id] : undefined,
+        policyId: q.policy_id,
+        enterpriseProjectId: q.enterprise_project_id,
+        resourceIds: q.resource_ids
+          ? q.resource_ids
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined,
+        limit,
+        offset,
+      });
+      return { vaults: items.map(vaultToWire), count, limit, offset };
+    },
+  );
+
+  app.get(
+    `${vaults}/summary`,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowSummary',
+        params: ProjectParams,
+        response: { 200: S.SummaryResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const s = await svc().vaults.summary(req.params.project_id);
+      return { size: s.sizeGb, used_size: s.usedMb };
+    },
+  );
+
+  app.get(
+    `${vaults}/:vault_id`,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowVault',
+        params: VaultParams,
+        response: { 200: S.VaultResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      vault: vaultToWire(await svc().vaults.get(req.params.project_id, req.params.vault_id)),
+    }),
+  );
+
+  app.put(
+    `${vaults}/:vault_id`,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'UpdateVault',
+        params: VaultParams,
+        body: S.UpdateVaultRequest,
+        response: { 200: S.VaultResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const v = req.body.vault;
+      const vault = await svc().vaults.update(req.params.project_id, req.params.vault_id, {
+        name: v.name,
+        sizeGb: v.billing?.size,
+        consistentLevel: v.billing?.consistent_level,
+        autoBind: v.auto_bind,
+        autoExpand: v.auto_expand,
+        smnNotify: v.smn_notify,
+        threshold: v.threshold,
+        locked: v.locked,
+      });
+      return { vault: vaultToWire(vault) };
+    },
+  );
+
+  app.delete(
+    `${vaults}/:vault_id`,
+    { preHandler, schema: { tags, summary: 'DeleteVault', params: VaultParams, response: errors } },
+    async (req, reply) => {
+      await svc().vaults.delete(req.params.project_id, req.params.vault_id);
+      return noContent(reply, 204);
+    },
+  );
+
+  app.post(
+    `${vaults}/:vault_id/addresources`,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'AddVaultResource',
+        params: VaultParams,
+        body: S.AddResourcesRequest,
+        response: { 200: S.AddResourcesResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const ids = await svc().vaults.addResources(
+        req.params.project_id,
+        req.params.vault_id,
+        req.body.resources.map((r, i) => ({
+          id: r.id,
+          kind: resourceKindOf(r.type),
+          excludeVolumes: r.extra_info?.exclude_volumes,
+          field: `resources[${i}]`,
+        })),
+      );
+      return { add_resource_ids: ids };
+    },
+  );
+
+  app.post(
+    `${vaults}/:vault_id/removeresources`,
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'RemoveVaultResource',
+        params: VaultParams,
+        body: S.RemoveResourcesRequest,
+        response: { 200: S.RemoveResourcesResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      remove_resource_ids: await svc().vaults.removeResources(
+        req.params.project_id,
+        req.params.vault_id,
+        req.body.resource_ids,
+      ),
+    }),
+  );
+
+  // ------------------------------------------------------------------ checkpoints
+  app.post(
+    '/v3/:project_id/checkpoints',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'CreateCheckpoint',
+        params: ProjectParams,
+        body: S.CreateCheckpointRequest,
+        response: { 200: S.CheckpointResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const c = req.body.checkpoint;
+      const p = c.parameters ?? {};
+      const ids = p.resources ?? p.resource_details?.map((r) => r.id);
+      const { checkpoint } = await svc().checkpoints.create(
+        { projectId: req.params.project_id },
+        {
+          vaultId: c.vault_id,
+          resourceIds: ids,
+          incremental: p.incremental,
+          name: p.name ?? null,
+          description: p.description ?? null,
+          autoTrigger: p.auto_trigger,
+        },
+      );
+      return { checkpoint: checkpointToWire(checkpoint) };
+    },
+  );
+
+  app.get(
+    '/v3/:project_id/checkpoints/:checkpoint_id',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowCheckpoint',
+        params: CheckpointParams,
+        response: { 200: S.CheckpointResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      checkpoint: checkpointToWire(
+        await svc().checkpoints.get(req.params.project_id, req.params.checkpoint_id),
+      ),
+    }),
+  );
+
+  // ------------------------------------------------------------------ backups
+  app.get(
+    '/v3/:project_id/backups',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ListBackups',
+        params: ProjectParams,
+        querystring: S.ListBackupsQuery,
+        response: { 200: S.ListBackupsResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { filter, page } = parseListBackupsQuery(
+        req.params.project_id,
+        req.query as Record<string, string | string[]>,
+      );
+      const { items, count } = await svc().backups.list(filter, page);
+      return { backups: items.map((b) => backupToWire(b)), count, offset: page.offset, limit: page.limit };
+    },
+  );
+
+  app.get(
+    '/v3/:project_id/backups/:backup_id',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowBackup',
+        params: BackupParams,
+        response: { 200: S.ShowBackupResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { backup, children } = await svc().backups.get(req.params.project_id, req.params.backup_id);
+      return { backup: backupToWire(backup, children) };
+    },
+  );
+
+  app.put(
+    '/v3/:project_id/backups/:backup_id',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'UpdateBackup',
+        params: BackupParams,
+        body: S.UpdateBackupRequest,
+        response: { 200: S.ShowBackupResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { backup, children } = await svc().backups.rename(
+        req.params.project_id,
+        req.params.backup_id,
+        req.body.backup.name,
+      );
+      return { backup: backupToWire(backup, children) };
+    },
+  );
+
+  app.delete(
+    '/v3/:project_id/backups/:backup_id',
+    { preHandler, schema: { tags, summary: 'DeleteBackup', params: BackupParams, response: errors } },
+    async (req, reply) => {
+      await svc().backups.delete(req.params.project_id, req.params.backup_id);
+      return noContent(reply, 204);
+    },
+  );
+
+  app.post(
+    '/v3/:project_id/backups/:backup_id/restore',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'RestoreBackup',
+        params: BackupParams,
+        body: S.RestoreRequest,
+        response: errors,
+      },
+    },
+    async (req, reply) => {
+      const r = req.body.restore;
+      await svc().backups.restore(req.params.project_id, req.params.backup_id, {
+        volumeId: r.volume_id,
+        serverId: r.server_id ?? (r.mappings ? r.resource_id : undefined),
+        mappings: r.mappings?.map((m) => ({ backupId: m.backup_id, volumeId: m.volume_id })),
+      });
+      return noContent(reply, 202);
+    },
+  );
+
+  // ------------------------------------------------------------------ operation logs
+  app.get(
+    '/v3/:project_id/operation-logs',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ListOpLogs',
+        params: ProjectParams,
+        querystring: S.ListOperationLogsQuery,
+        response: { 200: S.ListOperationLogsResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = q.limit ?? 1000;
+      const offset = q.offset ?? 0;
+      const kind =
+        q.provider_id === undefined
+          ? undefined
+          : q.provider_id === '0daac4c5-6707-4851-97ba-169e36266b66'
+            ? 'server'
+            : q.provider_id === 'd1603440-187d-4516-af25-121250c7cc97'
+              ? 'volume'
+              : null;
+      if (kind === null) {
+        throw new AppError('validation', 'Invalid parameter provider_id: not a known provider', {
+          field: 'provider_id',
+        });
+      }
+      const toTs = (s: string | undefined) => (s ? `${s.slice(0, 19)}.000000Z` : undefined);
+      const { items, count } = await svc().operationLogs.list({
+        projectId: req.params.project_id,
+        operationType: q.operation_type,
+        status: q.status,
+        vaultId: q.vault_id,
+        vaultName: q.vault_name,
+        resourceId: q.resource_id,
+        resourceName: q.resource_name,
+        providerKind: kind,
+        startedFrom: toTs(q.start_time),
+        startedTo: q.end_time ? `${q.end_time.slice(0, 19)}.999999Z` : undefined,
+        limit,
+        offset,
+      });
+      return { operation_logs: items.map(oplogToWire), count, limit, offset };
+    },
+  );
+
+  app.get(
+    '/v3/:project_id/operation-logs/:operation_log_id',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowOpLog',
+        params: OplogParams,
+        response: { 200: S.OperationLogResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      operation_log: oplogToWire(
+        await svc().operationLogs.get(req.params.project_id, req.params.operation_log_id),
+      ),
+    }),
+  );
+
+  // ------------------------------------------------------------------ protectables (over the inventory)
+  const ProtectableParams = Type.Object({
+    project_id: Id,
+    protectable_type: Type.Union([Type.Literal('server'), Type.Literal('disk')]),
+  });
+  app.get(
+    '/v3/:project_id/protectables/:protectable_type/instances',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ListProtectable',
+        params: ProtectableParams,
+        querystring: S.ListProtectablesQuery,
+        response: { 200: Type.Object({ instances: Type.Array(S.ProtectableResp) }), ...errors },
+      },
+    },
+    async (req) => {
+      const pid = req.params.project_id;
+      const q = req.query;
+      const all =
+        req.params.protectable_type === 'server'
+          ? await ctx.inventory.listServers(pid)
+          : await ctx.inventory.listVolumes(pid, q.server_id ? { serverId: q.server_id } : {});
+      let list = await Promise.all(all.map((x) => protectable(ctx, pid, x)));
+      if (q.id) list = list.filter((x) => x.id === q.id);
+      if (q.name) list = list.filter((x) => x.name === q.name);
+      if (q.status) list = list.filter((x) => x.status === q.status);
+      if (q.marker) {
+        const i = list.findIndex((x) => x.id === q.marker);
+        if (i < 0)
+          throw new AppError('validation', `Invalid parameter marker: ${q.marker} is not listed`, {
+            field: 'marker',
+          });
+        list = list.slice(i + 1);
+      }
+      const offset = q.offset ?? 0;
+      return { instances: list.slice(offset, offset + (q.limit ?? 50)) };
+    },
+  );
+
+  app.get(
+    '/v3/:project_id/protectables/:protectable_type/instances/:instance_id',
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'ShowProtectable',
+        params: Type.Object({ ...ProtectableParams.properties, instance_id: Id }),
+        response: { 200: Type.Object({ instance: S.ProtectableResp }), ...errors },
+      },
+    },
+    async (req) => {
+      const pid = req.params.project_id;
+      const id = req.params.instance_id;
+      const item =
+        req.params.protectable_type === 'server'
+          ? await ctx.inventory.getServer(pid, id)
+          : await ctx.inventory.getVolume(pid, id);
+      return { instance: await protectable(ctx, pid, item) };
+    },
+  );
+}
+
+type Protectable = Static<typeof S.ProtectableResp>;
+
+async function protectable(ctx: AppContext, projectId: string, x: Server | Volume): Promise<Protectable> {
+  const GiB = 1024 ** 3;
+  const isServer = 'volumes' in x;
+  const vaultId = await ctx.services.cbrStore.vaultOfResource(projectId, x.id);
+  const vault = vaultId ? await ctx.services.cbrStore.getVault(projectId, vaultId) : null;
+  const volumeView = (v: Volume) => ({
+    id: v.id,
+    name: v.name,
+    type: 'OS::Cinder::Volume',
+    status: v.serverId ? 'in-use' : 'available',
+    size: Math.ceil(v.size / GiB),
+    detail: { path: v.path, bootable: v.position === 0, availability_zone: v.availabilityZone },
+    children: [],
+  });
+  const base = isServer
+    ? {
+        id: x.id,
+        name: x.name,
+        type: 'OS::Nova::Server',
+        status: 'active',
+        size: Math.ceil(x.volumes.reduce((a, v) => a + v.size, 0) / GiB),
+        detail: { availability_zone: x.availabilityZone },
+        children: x.volumes.map(volumeView),
+      }
+    : volumeView(x);
+  return {
+    ...base,
+    protectable: vault
+      ? {
+          result: false,
+          code: 'BackupService.6103',
+          reason: 'The resource has been associated with a vault.',
+          message: `The resource is in vault ${vault.name}.`,
+          vault: { id: vault.id, name: vault.name },
+        }
+      : { result: true, code: null, reason: null, message: null, vault: null },
+  };
+}
