@@ -5,6 +5,7 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cbrPlugin from './api/cbr/plugin.js';
+import cinderPlugin from './api/cinder/plugin.js';
 import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
 import { cbrErrorBody } from './api/opencbr/errors.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
@@ -23,6 +24,7 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'iam', plugin: iamPlugin },
   { name: 'opencbr', plugin: opencbrPlugin },
   { name: 'cbr', plugin: cbrPlugin },
+  { name: 'cinder', plugin: cinderPlugin },
 ];
 
 /**
@@ -34,13 +36,19 @@ const NOT_FOUND_BODIES: Array<{ test: (url: string) => boolean; body: (err: AppE
 ];
 
 export interface BuildAppOptions {
-  /** Fastify logger (default: off; `serve` passes the context's pino logger). */
+  /** Fastify logger options (default: off). */
   logger?: boolean | object;
+  /** A pino logger to use instead (`serve` passes the context's). */
+  loggerInstance?: import('pino').Logger;
 }
 
-export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+/**
+ * A Fastify instance with opencbr's request handling (body limit, JSON parsing that keeps the raw bytes for
+ * AK/SK, validators, `request.auth`) but no routes. buildApp uses it; so can a protocol's own listener.
+ */
+export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: ctx.config.bodyLimit,
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -82,6 +90,12 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     }
     parseJson(request, raw.toString('utf8'), done);
   });
+  // Plugins pick their own type provider (`app.withTypeProvider<TypeBoxTypeProvider>()`).
+  return app as unknown as FastifyInstance;
+}
+
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = createFastify(ctx, opts);
 
   await app.register(fastifySwagger, {
     openapi: {

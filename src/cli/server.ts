@@ -1,0 +1,82 @@
+// The serving process: catalog + engine + HTTP listeners + job workers, and how to reach them.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from '../app.js';
+import type { Config } from '../config.js';
+import { type AppContext, openContext } from '../context.js';
+
+export interface RunningServer {
+  ctx: AppContext;
+  app: FastifyInstance;
+  /** Base URL of the main listener, e.g. http://127.0.0.1:8080 */
+  url: string;
+  cinderUrl: string | null;
+  /** Set on the first start when the admin password was generated. */
+  generatedAdminPassword: string | null;
+  adminProjectId: string | null;
+  close(): Promise<void>;
+}
+
+function urlOf(address: string | { address: string; port: number } | null, fallbackHost: string): string {
+  if (address === null) return '';
+  if (typeof address === 'string') return address;
+  const host = address.address === '::' || address.address === '0.0.0.0' ? fallbackHost : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const ctx = await openContext(config, { log });
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const boot = await ctx.identity.bootstrap(config.adminPassword);
+    const admin = await ctx.identity.getProject({ name: 'admin' }).catch(() => null);
+    const app = await buildApp(ctx, { loggerInstance: log });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+    closers.push(() => app.close());
+    const url = urlOf(app.server.address(), config.listen.host);
+    const cinderUrl: string | null = null;
+    await ctx.jobs.start();
+    await ctx.identity.purgeExpiredTokens();
+    return {
+      ctx,
+      app,
+      url,
+      cinderUrl,
+      generatedAdminPassword: boot.generatedPassword,
+      adminProjectId: admin?.id ?? null,
+      async close() {
+        for (const c of closers.reverse()) await c().catch(() => undefined);
+        await ctx.close();
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    await ctx.close();
+    throw err;
+  }
+}
+
+/** The banner `opencbr serve` prints. */
+export function describeEndpoints(s: RunningServer): string {
+  const p = s.adminProjectId ?? '{project_id}';
+  const lines = [
+    `opencbr is serving on ${s.url}`,
+    `  Identity (Keystone v3) auth URL  ${s.url}/identity/v3   (tokens also at ${s.url}/v3/auth/tokens)`,
+    `  CBR v3                           ${s.url}/v3/{project_id}`,
+    `  Cinder v3 backups (volumev3)     ${s.cinderUrl ? `${s.cinderUrl}/v3/{project_id} and ` : ''}${s.url}/volume/v3/{project_id}`,
+    `  HSS v5                           ${s.url}/v5/{project_id}`,
+    `  Inventory (volumes, servers)     ${s.url}/opencbr/v1/{project_id}`,
+    `  OpenAPI document                 ${s.url}/openapi.json`,
+    `  Data directory                   ${s.ctx.config.dataDir}`,
+    `  Admin login                      user admin, domain Default, project admin (${p})`,
+  ];
+  if (s.generatedAdminPassword) {
+    lines.push(
+      '',
+      `  First start: the admin password is ${s.generatedAdminPassword}`,
+      '  (shown once; set OPENCBR_ADMIN_PASSWORD before the first start to choose it,',
+      '   or change it with `opencbr user set-password admin`)',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
