@@ -1,8 +1,9 @@
 // The catalog's full table set, composed from each owner's table interfaces (TEAM.md contract 2).
 // To add tables: define `interface XTables` in your own file and add it to the extends list (one-line edit).
 import type { CbrTables } from './cbr-schema.js';
+import type { CinderHssTables } from './cinder-tables.js';
 import type { IdentityTables } from './identity-tables.js';
 import type { InventoryTables } from './inventory-tables.js';
 import type { JobTables } from './jobs-tables.js';
 
-export interface Database extends IdentityTables, InventoryTables, JobTables, CbrTables {}
+export interface Database extends IdentityTables, InventoryTables, JobTables, CbrTables, CinderHssTables {}

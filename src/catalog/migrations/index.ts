@@ -5,10 +5,12 @@ import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_inventory.js';
 import * as m0003 from './0003_jobs.js';
 import * as m0010 from './0010_cbr.js';
+import * as m0020 from './0020_cinder_hss.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_inventory': m0002,
   '0003_jobs': m0003,
   '0010_cbr': m0010,
+  '0020_cinder_hss': m0020,
 };

@@ -1,0 +1,41 @@
+// The protocol-neutral services the Cinder and HSS APIs call, looked up once from the app context.
+import { CbrStore } from '../../catalog/cbr-store.js';
+import { CinderStore } from '../../catalog/cinder-store.js';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../domain/errors.js';
+import type { BackupService } from '../../services/backups.js';
+import type { CheckpointService } from '../../services/checkpoints.js';
+import type { VaultService } from '../../services/vaults.js';
+
+export interface ProtocolDeps {
+  vaults: VaultService;
+  checkpoints: CheckpointService;
+  backups: BackupService;
+  /** Catalog reads the services do not offer (vault of a resource, children, updates). */
+  cbr: CbrStore;
+  cinder: CinderStore;
+}
+
+const cache = new WeakMap<AppContext, ProtocolDeps>();
+
+export function protocolDeps(ctx: AppContext): ProtocolDeps {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const s = ctx.services as unknown as Partial<{
+    vaults: VaultService;
+    checkpoints: CheckpointService;
+    backups: BackupService;
+  }>;
+  if (!s.vaults || !s.checkpoints || !s.backups) {
+    throw new AppError('unavailable', 'The backup services are not running.');
+  }
+  const deps: ProtocolDeps = {
+    vaults: s.vaults,
+    checkpoints: s.checkpoints,
+    backups: s.backups,
+    cbr: new CbrStore(ctx.db),
+    cinder: new CinderStore(ctx.db),
+  };
+  cache.set(ctx, deps);
+  return deps;
+}

@@ -1,0 +1,138 @@
+// import_record: re-registers an exported backup whose catalog entry is gone (catalog lost, or a new
+// opencbr over the same object store), pointing at the engine data that is still in the vault. Only
+// data that is really there can be imported: the engine's own listing of the vault is checked.
+import type { AppContext } from '../../context.js';
+import type { Backup, Checkpoint, Vault } from '../../domain/cbr-model.js';
+import { nowTimestamp } from '../../domain/cbr-rules.js';
+import type { ProtocolDeps } from './deps.js';
+import { invalidBackup } from './faults.js';
+import type { BackupRecordV1 } from './record.js';
+import type { CinderRequestScope } from './scope.js';
+
+interface EngineListing {
+  vault(id: string): Promise<{ listBackups(): Promise<Array<{ backupId: string }>> }>;
+}
+
+export async function importRecord(
+  ctx: AppContext,
+  deps: ProtocolDeps,
+  scope: CinderRequestScope,
+  rec: BackupRecordV1,
+): Promise<Backup> {
+  const r = rec.backup;
+  if (await deps.cbr.getBackup(r.id)) throw invalidBackup('Backup already exists in database.');
+  const owner = await deps.cinder.vaultProject(r.vault_id);
+  if (owner !== null && owner !== scope.projectId) {
+    throw invalidBackup(`the record's vault ${r.vault_id} belongs to another project.`);
+  }
+  const engine = ctx.engine as EngineListing | null;
+  if (!engine) throw invalidBackup('the backup engine is not running, the record cannot be checked.');
+  const listed = await (await engine.vault(r.vault_id)).listBackups();
+  if (!listed.some((b) => b.backupId === r.engine_backup_id)) {
+    throw invalidBackup(`the data of backup ${r.id} is not in vault ${r.vault_id}.`);
+  }
+  const now = nowTimestamp();
+  let vault: Vault | null = await deps.cbr.getVault(scope.projectId, r.vault_id);
+  if (!vault) {
+    vault = {
+      id: r.vault_id,
+      projectId: scope.projectId,
+      userId: scope.auth.userId,
+      name: r.vault_name,
+      description: 'Re-created by a Cinder backup import',
+      objectType: 'disk',
+      protectType: 'backup',
+      consistentLevel: 'crash_consistent',
+      chargingMode: 'post_paid',
+      sizeGb: 10485760,
+      usedBytes: 0,
+      status: 'available',
+      enterpriseProjectId: '0',
+      backupPolicyId: null,
+      autoBind: false,
+      autoExpand: false,
+      smnNotify: true,
+      threshold: 80,
+      locked: false,
+      availabilityZone: null,
+      createdAt: now,
+      updatedAt: now,
+      resources: [],
+    };
+    await deps.cbr.insertVault(vault);
+  }
+  const checkpoint: Checkpoint = {
+    id: crypto.randomUUID(),
+    projectId: scope.projectId,
+    vaultId: vault.id,
+    vaultName: vault.name,
+    status: 'available',
+    name: r.name,
+    description: r.description,
+    incremental: r.incremental,
+    autoTrigger: false,
+    retentionDays: -1,
+    createdAt: r.created_at,
+    updatedAt: now,
+    resources: [
+      {
+        id: r.volume_id,
+        kind: 'volume',
+        name: r.volume_name,
+        sizeGb: r.resource_size_gb,
+        protectStatus: 'available',
+        backupCount: 1,
+        backupBytes: r.stored_bytes,
+      },
+    ],
+    skipped: [],
+  };
+  const backup: Backup = {
+    id: r.id,
+    projectId: scope.projectId,
+    vaultId: vault.id,
+    checkpointId: checkpoint.id,
+    parentId: null,
+    name: r.name,
+    description: r.description,
+    imageType: 'backup',
+    status: 'available',
+    resourceId: r.volume_id,
+    resourceKind: 'volume',
+    resourceName: r.volume_name,
+    resourceSizeGb: r.resource_size_gb,
+    resourceAz: r.availability_zone,
+    enterpriseProjectId: vault.enterpriseProjectId,
+    createdAt: r.created_at,
+    updatedAt: now,
+    protectedAt: r.protected_at,
+    expiredAt: null,
+    incremental: r.incremental,
+    autoTrigger: false,
+    bootable: false,
+    systemDisk: false,
+    encrypted: true,
+    diskIndex: 0,
+    progress: 100,
+    failReason: null,
+    volumeBytes: r.volume_bytes,
+    storedBytes: r.stored_bytes,
+    engineBackupId: r.engine_backup_id,
+    baseBackupId: r.base_backup_id,
+  };
+  await deps.cbr.insertCheckpoint(checkpoint);
+  await deps.cbr.insertBackups([backup]);
+  await deps.cinder.put({
+    backupId: backup.id,
+    projectId: scope.projectId,
+    userId: scope.auth.userId,
+    container: r.container,
+    metadata: r.metadata,
+    snapshotId: r.snapshot_id,
+    requestedIncremental: r.incremental,
+    imported: true,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return backup;
+}
