@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { pino } from 'pino';
 import { buildCinderApp } from '../../src/api/cinder/plugin.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
