@@ -1,4 +1,5 @@
 // The application context: built once per process, handed to every protocol plugin and to the CLI.
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Logger, pino } from 'pino';
 import { openCatalogDb } from './catalog/db.js';
@@ -9,14 +10,16 @@ import type { Config } from './config.js';
 import { IdentityService } from './domain/identity-service.js';
 import { fsPathProbe } from './domain/inventory-fs.js';
 import { InventoryService } from './domain/inventory.js';
+import { type Engine, openEngine } from './engine/index.js';
 import { JobQueue } from './jobs/queue.js';
+import { FsObjectStore } from './objects/index.js';
 import { cbrServiceFactory } from './services/index.js';
 
 /**
  * Protocol-neutral services added by other areas (CBR: vaults, checkpoints, backups, oplogs…).
  * Extend with declaration merging from your own file:
  *   declare module '../context.js' { interface AppServices { backups: BackupService } }
- * and fill it in a factory registered with `registerServiceFactory`.
+ * and fill it in a ServiceFactory listed in `serviceFactories` below.
  */
 // biome-ignore lint/suspicious/noEmptyInterface: extended by declaration merging in other areas
 export interface AppServices {}
@@ -29,7 +32,7 @@ export interface AppContext {
   inventory: InventoryService;
   jobs: JobQueue;
   /** The data plane (src/engine); null until opened by `serve` / openContext({ engine: true }). */
-  engine: unknown | null;
+  engine: Engine | null;
   services: AppServices;
   now: () => Date;
   /** Releases everything (stops jobs, closes engine and catalog). */
@@ -47,6 +50,13 @@ export interface OpenContextOptions {
   now?: () => Date;
   /** Catalog file; default config.catalogPath. */
   catalogPath?: string;
+  /**
+   * Open the data plane (filesystem object store in config.objectsDir, master key from config.masterKeyFile,
+   * chunk-index cache in <data>/engine). Admin commands leave it closed.
+   */
+  engine?: boolean;
+  /** Engine worker threads (default 2; 0 runs inline, handy in tests). */
+  engineWorkers?: number;
   /** Extra factories after the built-in ones (tests). */
   serviceFactories?: ServiceFactory[];
   /** Job queue tuning (tests use short leases). */
@@ -92,6 +102,21 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
       await db.destroy();
     },
   };
+  if (opts.engine) {
+    try {
+      const engine = await openEngine({
+        store: new FsObjectStore(config.objectsDir),
+        masterKey: { keyFile: config.masterKeyFile },
+        stateDir: path.join(config.dataDir, 'engine'),
+        workers: opts.engineWorkers,
+      });
+      ctx.engine = engine;
+      closers.push(() => engine.close());
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
   for (const f of [...serviceFactories, ...(opts.serviceFactories ?? [])]) await f(ctx);
   return ctx;
 }

@@ -25,7 +25,7 @@ function urlOf(address: string | { address: string; port: number } | null, fallb
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const ctx = await openContext(config, { log });
+  const ctx = await openContext(config, { log, engine: true });
   const closers: Array<() => Promise<void>> = [];
   try {
     const boot = await ctx.identity.bootstrap(config.adminPassword);
