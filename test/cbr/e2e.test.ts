@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type Harness, MiB, createVault, startHarness } from './helpers.js';
+import { type Harness, type J, MiB, createVault, startHarness } from './helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -25,7 +25,7 @@ async function checkpoint(vaultId: string, params: Record<string, unknown> = {})
 async function backupsOf(checkpointId: string) {
   const r = await h.req('GET', `/v3/${h.a.projectId}/backups?checkpoint_id=${checkpointId}`);
   assert.equal(r.status, 200, r.body);
-  return r.json.backups as any[];
+  return r.json.backups as J[];
 }
 
 test('server backup, incremental, byte-identical restore, delete without harm', async () => {
@@ -82,7 +82,7 @@ test('server backup, incremental, byte-identical restore, delete without harm', 
       restore: {
         server_id: srv.id,
         power_on: true,
-        mappings: kids.map((k: any) => ({ backup_id: k.id, volume_id: k.resource_id })),
+        mappings: kids.map((k: J) => ({ backup_id: k.id, volume_id: k.resource_id })),
       },
     },
   });
@@ -100,7 +100,7 @@ test('server backup, incremental, byte-identical restore, delete without harm', 
   const logs = await h.req('GET', `/v3/${h.a.projectId}/operation-logs`);
   assert.equal(logs.status, 200);
   assert.equal(logs.json.count, 3);
-  const types = logs.json.operation_logs.map((o: any) => `${o.operation_type}:${o.status}`).sort();
+  const types = logs.json.operation_logs.map((o: J) => `${o.operation_type}:${o.status}`).sort();
   assert.deepEqual(types, ['backup:success', 'backup:success', 'restore:success']);
   const one = await h.req('GET', `/v3/${h.a.projectId}/operation-logs/${logs.json.operation_logs[0].id}`);
   assert.equal(one.status, 200);

@@ -5,12 +5,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppContext, openContext } from '../../src/context.js';
 import { openEngine } from '../../src/engine/index.js';
 import { FsObjectStore } from '../../src/objects/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON of responses under test
+export type J = any;
 
 export interface Harness {
   dir: string;
@@ -24,7 +27,7 @@ export interface Harness {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; json: any; body: string; headers: Record<string, unknown> }>;
+  ): Promise<{ status: number; json: J; body: string; headers: Record<string, unknown> }>;
   /** Writes a volume image of `bytes` (random content) and declares it in project A. */
   volume(name: string, bytes: number, fill?: Buffer): Promise<{ id: string; path: string }>;
   server(name: string, volumeIds: string[]): Promise<{ id: string }>;
@@ -142,7 +145,7 @@ export async function createVault(
   objectType: 'server' | 'disk',
   resources: Array<{ id: string; type: string }> = [],
   name = `vault-${objectType}`,
-): Promise<any> {
+): Promise<J> {
   const r = await h.req('POST', `/v3/${h.a.projectId}/vaults`, {
     body: {
       vault: {
