@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildCinderApp } from '../../src/api/cinder/plugin.js';
+import { buildCinderApp } from '../../src/api/cinder/listener.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppContext, openContext } from '../../src/context.js';

@@ -2,7 +2,7 @@
 // Served under /volume on the main listener (Cinder's /v3/{project_id}/backups clashes with CBR's
 // paths at the root) and, when OPENCBR_CINDER_LISTEN is set, at the root of a listener of its own.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../domain/errors.js';
 import type { AuthInfo } from '../../domain/identity.js';
@@ -101,32 +101,4 @@ export async function cinderApi(app: FastifyInstance, opts: CinderApiOptions): P
 /** Protocol plugin registered by buildApp: the Cinder API under /volume. */
 export default async function cinderPlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   await app.register(cinderApi, { ctx: opts.ctx, root: '/volume', prefix: '/volume' });
-}
-
-/**
- * A listener of its own with the Cinder API at the root, as a real Cinder endpoint (OPENCBR_CINDER_LISTEN).
- * Same JSON handling as the main app (raw body kept for AK/SK signatures).
- */
-export async function buildCinderApp(ctx: AppContext, opts: { logger?: boolean | object } = {}) {
-  const app = Fastify({
-    logger: opts.logger ?? false,
-    bodyLimit: ctx.config.bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-    disableRequestLogging: true,
-  });
-  app.decorateRequest('auth', null);
-  const parseJson = app.getDefaultJsonParser('error', 'remove');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const raw = body as Buffer;
-    request.rawBody = raw;
-    if (raw.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    parseJson(request, raw.toString('utf8'), done);
-  });
-  await app.register(cinderApi, { ctx, root: '' });
-  return app;
 }
