@@ -61,6 +61,8 @@ export interface JobQueueOptions {
   leaseMs?: number;
   pollMs?: number;
   now?: () => Date;
+  /** First retry delay after a failed attempt (doubles each time, capped at 60 s); default 1000 ms. */
+  retryBackoffMs?: number;
   /** Treat every running job as orphaned at start (true for the embedded single-node setup). */
   soleWorker?: boolean;
   log?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -100,7 +102,6 @@ export class JobQueue {
   private started = false;
   private ticking: Promise<void> | null = null;
   private tickAgain = false;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     db: Kysely<Database>,
@@ -273,7 +274,6 @@ export class JobQueue {
       entry.done = this.execute(toJob(row), ctrl).finally(() => {
         this.running.delete(id);
         if (this.started) this.kick();
-        if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
     }
   }
@@ -281,6 +281,7 @@ export class JobQueue {
   private async execute(job: Job, ctrl: AbortController): Promise<void> {
     const handler = this.handlers.get(job.kind) as JobHandler | undefined;
     if (!handler) return;
+    let leaseLost = false;
     const beat = setInterval(
       () => {
         const now = this.now();
@@ -292,7 +293,10 @@ export class JobQueue {
             new Date(now.getTime() + this.leaseMs).toISOString(),
           )
           .then((held) => {
-            if (!held) ctrl.abort(new Error('job lease lost'));
+            if (!held && !leaseLost) {
+              leaseLost = true;
+              ctrl.abort(new Error('job lease lost'));
+            }
           })
           .catch((err) => this.opts.log?.warn({ err, jobId: job.id }, 'job heartbeat failed'));
       },
@@ -311,11 +315,25 @@ export class JobQueue {
       );
     } catch (err) {
       clearInterval(beat);
+      // Another worker took the job over (our lease expired): it owns the outcome now.
+      if (leaseLost) return;
       const message = errorText(err);
-      const interrupted = ctrl.signal.aborted;
-      const retry = !interrupted && job.attempts < job.maxAttempts;
-      if (retry) {
-        const backoff = Math.min(60_000, 1000 * 2 ** (job.attempts - 1));
+      const now = () => this.now().toISOString();
+      if (ctrl.signal.aborted) {
+        // Stopped mid-run (shutdown): settle like a crash, so nothing stays in progress.
+        const text = `interrupted: ${errorText(ctrl.signal.reason ?? err)}`;
+        const decision = await this.callRecover(job, 'interrupted', text);
+        const retry = decision === 'retry' && job.attempts < job.maxAttempts;
+        await this.store.finish(
+          job.id,
+          this.workerId,
+          { status: retry ? 'queued' : 'failed', error: text },
+          now(),
+        );
+        return;
+      }
+      if (job.attempts < job.maxAttempts) {
+        const backoff = Math.min(60_000, (this.opts.retryBackoffMs ?? 1000) * 2 ** (job.attempts - 1));
         await this.store.finish(
           job.id,
           this.workerId,
@@ -324,18 +342,13 @@ export class JobQueue {
             error: message,
             runAfter: new Date(this.now().getTime() + backoff).toISOString(),
           },
-          this.now().toISOString(),
+          now(),
         );
         return;
       }
       this.opts.log?.warn({ jobId: job.id, kind: job.kind, err: message }, 'job failed');
-      await this.callRecover(job, interrupted ? 'interrupted' : 'failed', message);
-      await this.store.finish(
-        job.id,
-        this.workerId,
-        { status: 'failed', error: message },
-        this.now().toISOString(),
-      );
+      await this.callRecover(job, 'failed', message);
+      await this.store.finish(job.id, this.workerId, { status: 'failed', error: message }, now());
     }
   }
 }
