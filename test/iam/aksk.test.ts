@@ -81,8 +81,8 @@ describe('SDK-HMAC-SHA256 canonical request (vectors)', () => {
 
   test('malformed Authorization headers are not parsed', () => {
     for (const v of [
-      'SDK-HMAC-SM3 Access=a, SignedHeaders=host, Signature=' + 'a'.repeat(64),
-      'SDK-HMAC-SHA256 Access=a, Signature=' + 'a'.repeat(64),
+      `SDK-HMAC-SM3 Access=a, SignedHeaders=host, Signature=${'a'.repeat(64)}`,
+      `SDK-HMAC-SHA256 Access=a, Signature=${'a'.repeat(64)}`,
       'SDK-HMAC-SHA256 Access=a, SignedHeaders=host, Signature=xyz',
       'Bearer abc',
     ]) {

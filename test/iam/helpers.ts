@@ -92,7 +92,7 @@ export async function login(
 
 // ---- AK/SK signer (test fixture), following the SDK-HMAC-SHA256 description step by step ----
 
-function escape(s: string): string {
+function uriEscape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -117,7 +117,7 @@ export function signRequest(input: SignInput, date = new Date()): Record<string,
   const [pathPart, query = ''] = input.url.split('?') as [string, string?];
   let uri = pathPart
     .split('/')
-    .map((seg) => escape(decodeURIComponent(seg)))
+    .map((seg) => uriEscape(decodeURIComponent(seg)))
     .join('/');
   if (!uri.endsWith('/')) uri += '/';
   const pairs = query
@@ -125,7 +125,7 @@ export function signRequest(input: SignInput, date = new Date()): Record<string,
     .filter((p) => p.length > 0)
     .map((p) => {
       const [k, v = ''] = p.split('=') as [string, string?];
-      return [escape(decodeURIComponent(k)), escape(decodeURIComponent(v))] as [string, string];
+      return [uriEscape(decodeURIComponent(k)), uriEscape(decodeURIComponent(v))] as [string, string];
     })
     .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
   const canonicalQuery = pairs.map(([k, v]) => `${k}=${v}`).join('&');
