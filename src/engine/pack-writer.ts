@@ -24,6 +24,7 @@ export class PackWriter {
   private entries: PackEntry[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown = null;
+  private readonly spare: Buffer[] = [];
   storedBytes = 0;
   objectCount = 0;
 
@@ -36,7 +37,7 @@ export class PackWriter {
   add(id: Buffer, blob: Buffer, rawLength: number, flags: number): void {
     if (this.buf && (this.pos + blob.length > PACK_TARGET || this.entries.length >= MAX_ENTRIES)) this.seal();
     if (!this.buf) {
-      this.buf = Buffer.allocUnsafe(PACK_TARGET + HEADER_ROOM);
+      this.buf = this.spare.pop() ?? Buffer.allocUnsafe(PACK_TARGET + HEADER_ROOM);
       this.pos = 0;
       this.entries = [];
     }
@@ -79,7 +80,10 @@ export class PackWriter {
       .catch((e) => {
         this.error ??= e;
       })
-      .finally(() => this.inflight.delete(p));
+      .finally(() => {
+        this.inflight.delete(p);
+        if (pack === buf) this.spare.push(buf); // reuse: a steady backup allocates no new pack buffers
+      });
     this.inflight.add(p);
   }
 
