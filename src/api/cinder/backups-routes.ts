@@ -5,6 +5,7 @@ import { CINDER_SORT_KEYS, CinderMarkerNotFound, type CinderSortKey } from '../.
 import type { Backup, Vault } from '../../domain/cbr-model.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { AppError, isAppError } from '../../domain/errors.js';
+import { CHUNK_SIZE } from '../../engine/index.js';
 import { type ProtocolDeps, protocolDeps } from './deps.js';
 import { backupNotFound, badRequest, invalidBackup, invalidVolume } from './faults.js';
 import { importRecord } from './import.js';
@@ -84,13 +85,14 @@ async function viewInputs(
 }
 
 /**
- * Objects the backup added to the object store. The catalog keeps bytes, not object counts, so this
- * is known only once the backup finished: null while it runs or when it failed (as Cinder shows).
+ * Cinder's object_count is the number of chunk objects a backup consists of (its chunked driver stores one
+ * object per chunk). opencbr's engine keeps a fixed-size chunk index per disk image, so a finished backup
+ * is exactly ceil(volume bytes / chunk size) chunks (shared ones included, as Cinder counts them). Null
+ * while it runs or when it failed, as Cinder shows.
  */
 function objectCountOf(b: Backup): number | null {
-  if (b.status !== 'available' && b.status !== 'restoring') return null;
-  const withCount = b as Backup & { objectCount?: number | null };
-  return typeof withCount.objectCount === 'number' ? withCount.objectCount : null;
+  if (b.status !== 'available' && b.status !== 'restoring' && b.status !== 'deleting') return null;
+  return Math.ceil(b.volumeBytes / CHUNK_SIZE);
 }
 
 async function listBackups(deps: ProtocolDeps, scope: CinderRequestScope, query: Query) {
