@@ -111,7 +111,9 @@ export function parseListBackupsQuery(projectId: string, q: Q): ParsedListBackup
   if (ms) filter.memberStatus = ms === 'accept' ? 'accepted' : ms === 'reject' ? 'rejected' : ms;
   filter.enterpriseProjectId = s('enterprise_project_id', 64);
   filter.createdFrom = time(q, 'start_time');
-  filter.createdTo = time(q, 'end_time');
+  const end = time(q, 'end_time');
+  // The filter has whole seconds: end_time includes every backup made during that second.
+  if (end !== undefined) filter.createdTo = `${end.slice(0, 20)}999999Z`;
   if (filter.createdFrom && filter.createdTo && filter.createdFrom > filter.createdTo) {
     throw invalid('end_time', 'must not be earlier than start_time');
   }
