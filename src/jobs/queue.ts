@@ -174,8 +174,12 @@ export class JobQueue {
     await this.ticking;
     const all = [...this.running.values()];
     if (all.length === 0) return;
-    const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => {
+      timer = setTimeout(r, graceMs);
+    });
     await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
+    clearTimeout(timer);
     for (const r of this.running.values()) r.ctrl.abort(new Error('job queue stopping'));
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
