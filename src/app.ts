@@ -6,6 +6,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cbrPlugin from './api/cbr/plugin.js';
 import cinderPlugin from './api/cinder/plugin.js';
+import hssPlugin from './api/hss/plugin.js';
 import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
 import { cbrErrorBody } from './api/opencbr/errors.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
@@ -25,6 +26,7 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'opencbr', plugin: opencbrPlugin },
   { name: 'cbr', plugin: cbrPlugin },
   { name: 'cinder', plugin: cinderPlugin },
+  { name: 'hss', plugin: hssPlugin },
 ];
 
 /**
