@@ -9,6 +9,7 @@ import type { BadRegion, Progress } from './types.js';
 import type { VaultContext } from './vault-context.js';
 
 const MAX_RUN = 8 * 1024 * 1024;
+const SYNC_EVERY = 256 * 1024 * 1024;
 
 export interface ReadOptions {
   backupId: string;
@@ -67,6 +68,18 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       return synced;
     };
     let bytesDone = 0;
+    // Flush written data in the background as the restore goes, so the final fsync does not wait for all of it.
+    let unsynced = 0;
+    let syncing: Promise<void> | null = null;
+    const backgroundSync = (bytes: number) => {
+      unsynced += bytes;
+      if (!vol || syncing || unsynced < SYNC_EVERY) return;
+      unsynced = 0;
+      syncing = vol.fh.datasync().finally(() => {
+        syncing = null;
+      });
+      syncing.catch(() => {}); // a real failure shows in the final fsync
+    };
 
     const readBatch = async (first: number, n: number, ids: Buffer, slot: number) => {
       const v = ctx.pool.views(slot);
@@ -149,6 +162,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       if (vol) {
         // Write runs of chunks; zero chunks stay holes in a fresh file, a block device gets explicit zeros.
         const writes: Promise<unknown>[] = [];
+        let batchBytes = 0;
         for (let i = 0; i < n; ) {
           const isZero = ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID);
           if (isZero && !vol.isBlockDevice) {
@@ -170,9 +184,11 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
             ),
           );
           res.bytesWritten += bytes;
+          batchBytes += bytes;
           i = j;
         }
         await Promise.all(writes);
+        backgroundSync(batchBytes);
       }
       bytesDone += Math.min(n * CHUNK_SIZE, size - first * CHUNK_SIZE);
       opts.onProgress?.({ bytesDone, bytesTotal: size });
@@ -228,6 +244,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
     if (failure) throw failure;
     if (vol) {
       try {
+        await syncing;
         await vol.fh.sync();
       } catch (e) {
         throw new TargetError(`cannot flush ${opts.target}: ${(e as Error).message}`, { cause: e });

@@ -1,0 +1,288 @@
+// Engine benchmark: opencbr vs restic vs borg on a generated volume image, side by side in one run.
+// Usage: npm run bench:engine [-- --size-mib N] [--tools restic,borg] [--keep]
+// Prints a table, then one JSON line with every figure and every ratio to restic.
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { makeVolume, mutateVolume } from '../src/engine/testing/volume-generator.js';
+import { type Measured, dirBytes, measure } from './lib/measure.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+};
+const sizeMiB = Number(opt('size-mib', '4096'));
+const tools = opt('tools', 'restic,borg').split(',').filter(Boolean);
+const keep = argv.includes('--keep');
+const root = resolve('.bench', `engine-${sizeMiB}`);
+const img = join(root, 'img');
+const v1 = join(img, 'v1.img');
+const v2 = join(img, 'v2.img');
+const extentsFile = join(img, 'extents.json');
+const volBytes = sizeMiB * 1024 * 1024;
+const MB = volBytes / 1e6;
+const runner = fileURLToPath(new URL('./lib/opencbr-run.js', import.meta.url));
+
+function log(msg: string) {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function images(): Promise<{ changedBytes: number; extentBytes: number }> {
+  const marker = join(img, 'made.json');
+  const want = JSON.stringify({ sizeMiB, seed1: 1, seed2: 2, percent: 5, generator: 1 });
+  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== want) {
+    rmSync(img, { recursive: true, force: true });
+    mkdirSync(img, { recursive: true });
+    log(`generating ${sizeMiB} MiB image (seed 1) and a 5 % mutated copy (seed 2)`);
+    await makeVolume(v1, sizeMiB, 1);
+    spawnSync('cp', ['--sparse=always', v1, v2], { stdio: 'inherit' });
+    writeFileSync(extentsFile, JSON.stringify(await mutateVolume(v2, 5, 2)));
+    writeFileSync(marker, want);
+  }
+  const ext = JSON.parse(readFileSync(extentsFile, 'utf8')) as Array<[number, number]>;
+  // Bytes that actually differ (a random overwrite leaves ~1/256 of bytes equal by chance).
+  const fa = openSync(v1, 'r');
+  const fb = openSync(v2, 'r');
+  let changedBytes = 0;
+  let extentBytes = 0;
+  const a = Buffer.alloc(1 << 20);
+  const b = Buffer.alloc(1 << 20);
+  for (const [off, len] of ext) {
+    extentBytes += len;
+    for (let p = 0; p < len; p += a.length) {
+      const n = Math.min(a.length, len - p);
+      readSync(fa, a, 0, n, off + p);
+      readSync(fb, b, 0, n, off + p);
+      for (let i = 0; i < n; i++) if (a[i] !== b[i]) changedBytes++;
+    }
+  }
+  closeSync(fa);
+  closeSync(fb);
+  return { changedBytes, extentBytes };
+}
+
+function ensureTool(bin: string, pkg: string): boolean {
+  if (spawnSync('which', [bin]).status === 0) return true;
+  log(`installing ${pkg} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env }).status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env });
+  }
+  return spawnSync('which', [bin]).status === 0;
+}
+
+function sameFile(a: string, b: string): boolean {
+  return spawnSync('cmp', ['-s', a, b]).status === 0;
+}
+
+interface Step {
+  wallS: number;
+  mbPerS: number;
+  maxRssMiB: number;
+  cpuS: number;
+  storedBytes: number;
+}
+type ToolResult = Record<string, Step>;
+
+function step(m: Measured, storedBytes: number): Step {
+  return {
+    wallS: round(m.wallS, 3),
+    mbPerS: round(MB / m.wallS, 1),
+    maxRssMiB: round(m.maxRssMiB, 1),
+    cpuS: round(m.userS + m.sysS, 2),
+    storedBytes,
+  };
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+async function benchOpencbr(): Promise<ToolResult> {
+  const base = join(root, 'opencbr');
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
+  const store = join(base, 'store');
+  const common = { store, keyFile: join(base, 'master.key'), stateDir: join(base, 'state'), vault: 'bench' };
+  const run = (a: Record<string, unknown>) =>
+    measure(process.execPath, [runner, JSON.stringify({ ...common, ...a })]);
+  const r: ToolResult = {};
+  log('opencbr full backup');
+  r.full = step(await run({ op: 'backup', backupId: 'full', source: v1 }), dirBytes(store));
+  log('opencbr incremental without hints');
+  r.incrNoHints = step(
+    await run({ op: 'backup', backupId: 'inc-n', source: v2, parent: 'full' }),
+    dirBytes(store),
+  );
+  await run({ op: 'delete', backupId: 'inc-n' });
+  const gc = await run({ op: 'gc' });
+  log(`gc after deleting it: ${gc.stdout.trim()}`);
+  const afterGc = dirBytes(store);
+  log('opencbr incremental with change hints');
+  r.incrHints = step(
+    await run({ op: 'backup', backupId: 'inc-h', source: v2, parent: 'full', extentsFile }),
+    dirBytes(store),
+  );
+  r.incrHints.storedBytes -= afterGc - r.full.storedBytes; // (gc left exactly the full backup; keep the series comparable)
+  const out = join(root, 'restore-opencbr.img');
+  rmSync(out, { force: true });
+  log('opencbr restore of the full backup');
+  r.restore = step(await run({ op: 'restore', backupId: 'full', target: out }), dirBytes(store));
+  if (!sameFile(out, v1)) throw new Error('opencbr restore is not byte-identical');
+  rmSync(out, { force: true });
+  log('opencbr restore of the hinted incremental');
+  r.restoreIncr = step(await run({ op: 'restore', backupId: 'inc-h', target: out }), dirBytes(store));
+  if (!sameFile(out, v2)) throw new Error('opencbr incremental restore is not byte-identical');
+  rmSync(out, { force: true });
+  if (!keep) rmSync(base, { recursive: true, force: true });
+  return r;
+}
+
+function linkVol(work: string, src: string): void {
+  const vol = join(work, 'vol.img');
+  if (existsSync(vol)) unlinkSync(vol);
+  linkSync(src, vol);
+}
+
+async function benchRestic(): Promise<ToolResult> {
+  const base = join(root, 'restic');
+  rmSync(base, { recursive: true, force: true });
+  const work = join(base, 'work');
+  mkdirSync(work, { recursive: true });
+  const repo = join(base, 'repo');
+  const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: join(base, 'cache') };
+  const restic = (args: string[]) => measure('restic', ['-r', repo, ...args], { cwd: work, env });
+  await restic(['init']);
+  const r: ToolResult = {};
+  linkVol(work, v1);
+  log('restic full backup');
+  const full = await restic(['backup', '--json', 'vol.img']);
+  r.full = step(full, dirBytes(repo));
+  const snap = /"snapshot_id":"([0-9a-f]+)"/.exec(full.stdout)?.[1];
+  linkVol(work, v2);
+  log('restic incremental');
+  r.incr = step(await restic(['backup', '--json', 'vol.img']), dirBytes(repo));
+  const target = join(base, 'restore');
+  log('restic restore of the full backup');
+  r.restore = step(await restic(['restore', snap ?? 'latest', '--target', target]), dirBytes(repo));
+  if (!sameFile(join(target, 'vol.img'), v1)) log('WARNING: restic restore differs');
+  if (!keep) rmSync(base, { recursive: true, force: true });
+  return r;
+}
+
+async function benchBorg(): Promise<ToolResult> {
+  const base = join(root, 'borg');
+  rmSync(base, { recursive: true, force: true });
+  const work = join(base, 'work');
+  const target = join(base, 'restore');
+  mkdirSync(work, { recursive: true });
+  mkdirSync(target, { recursive: true });
+  const repo = join(base, 'repo');
+  const env = {
+    BORG_PASSPHRASE: 'bench',
+    BORG_BASE_DIR: join(base, 'home'),
+    BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+  };
+  const borg = (args: string[], cwd = work) => measure('borg', args, { cwd, env });
+  await borg(['init', '-e', 'repokey', repo]);
+  const r: ToolResult = {};
+  linkVol(work, v1);
+  log('borg full backup');
+  r.full = step(await borg(['create', `${repo}::full`, 'vol.img']), dirBytes(repo));
+  linkVol(work, v2);
+  log('borg incremental');
+  r.incr = step(await borg(['create', `${repo}::incr`, 'vol.img']), dirBytes(repo));
+  log('borg restore of the full backup');
+  r.restore = step(await borg(['extract', `${repo}::full`], target), dirBytes(repo));
+  if (!sameFile(join(target, 'vol.img'), v1)) log('WARNING: borg restore differs');
+  if (!keep) rmSync(base, { recursive: true, force: true });
+  return r;
+}
+
+const load0 = loadavg();
+const { changedBytes, extentBytes } = await images();
+log(`changed bytes ${changedBytes} (extents cover ${extentBytes})`);
+const results: Record<string, ToolResult> = {};
+results.opencbr = await benchOpencbr();
+if (tools.includes('restic') && ensureTool('restic', 'restic')) results.restic = await benchRestic();
+if (tools.includes('borg') && ensureTool('borg', 'borgbackup')) results.borg = await benchBorg();
+const load1 = loadavg();
+
+const o = results.opencbr;
+const table = new Table({
+  head: ['tool', 'step', 'wall s', 'MB/s', 'stored after (MB)', 'peak RSS MiB', 'CPU s'],
+});
+for (const [tool, steps] of Object.entries(results)) {
+  for (const [name, s] of Object.entries(steps)) {
+    table.push([
+      tool,
+      name,
+      s.wallS.toFixed(2),
+      s.mbPerS.toFixed(0),
+      (s.storedBytes / 1e6).toFixed(1),
+      s.maxRssMiB.toFixed(0),
+      s.cpuS.toFixed(2),
+    ]);
+  }
+}
+console.log(table.toString());
+
+const ratios: Record<string, number | boolean | null> = {};
+const incrStored = (r: ToolResult, k: string) => r[k]!.storedBytes - r.full!.storedBytes;
+ratios.opencbrIncrHintsBytesOverChanged = round(incrStored(o, 'incrHints') / changedBytes, 3);
+ratios.opencbrIncrNoHintsBytesOverChanged = round(incrStored(o, 'incrNoHints') / changedBytes, 3);
+for (const ref of ['restic', 'borg']) {
+  const r = results[ref];
+  if (!r) continue;
+  ratios[`fullSpeedVs_${ref}`] = round(r.full!.wallS / o.full!.wallS, 2);
+  ratios[`restoreSpeedVs_${ref}`] = round(r.restore!.wallS / o.restore!.wallS, 2);
+  ratios[`incrHintsSpeedVs_${ref}`] = round(r.incr!.wallS / o.incrHints!.wallS, 2);
+  ratios[`incrNoHintsSpeedVs_${ref}`] = round(r.incr!.wallS / o.incrNoHints!.wallS, 2);
+  ratios[`fullBytesVs_${ref}`] = round(o.full!.storedBytes / r.full!.storedBytes, 3);
+  ratios[`incrBytesVs_${ref}`] = round(incrStored(o, 'incrHints') / incrStored(r, 'incr'), 3);
+  ratios[`peakRssVs_${ref}`] = round(
+    Math.max(...Object.values(o).map((s) => s.maxRssMiB)) /
+      Math.max(...Object.values(r).map((s) => s.maxRssMiB)),
+    2,
+  );
+  ratios[`${ref}IncrBytesOverChanged`] = round(incrStored(r, 'incr') / changedBytes, 3);
+}
+if (results.restic) {
+  ratios.targetFullSpeed3x = (ratios.fullSpeedVs_restic as number) >= 3;
+  ratios.targetRestore2_5x = (ratios.restoreSpeedVs_restic as number) >= 2.5;
+  ratios.targetIncrHints10x = (ratios.incrHintsSpeedVs_restic as number) >= 10;
+  ratios.targetIncrNoHints3x = (ratios.incrNoHintsSpeedVs_restic as number) >= 3;
+  ratios.targetFullBytesLeRestic = (ratios.fullBytesVs_restic as number) <= 1;
+}
+ratios.targetIncrBytesLe2xChanged = (ratios.opencbrIncrHintsBytesOverChanged as number) <= 2;
+ratios.targetPeakRssUnder300MiB = Math.max(...Object.values(o).map((s) => s.maxRssMiB)) < 300;
+console.log(
+  JSON.stringify({
+    bench: 'engine',
+    sizeMiB,
+    volumeBytes: volBytes,
+    changedBytes,
+    extentBytes,
+    loadAvgStart: load0.map((x) => round(x, 2)),
+    loadAvgEnd: load1.map((x) => round(x, 2)),
+    results,
+    ratios,
+  }),
+);
