@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../../config.js';
 import type { GlobalOptions } from '../admin-context.js';
-import { describeEndpoints, startServer } from '../server.js';
 
 export function registerServeCommand(program: Command, globals: () => GlobalOptions): void {
   program
@@ -17,6 +16,8 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
       if (o.listen) env.OPENCBR_LISTEN = o.listen;
       const config = loadConfig(env);
       const log = pino({ level: process.env.OPENCBR_LOG_LEVEL ?? 'info' }, pino.destination(2));
+      // Loaded here so that admin commands do not pay for the HTTP stack at startup.
+      const { describeEndpoints, startServer } = await import('../server.js');
       const server = await startServer(config, log);
       process.stdout.write(describeEndpoints(server));
       let stopping = false;
