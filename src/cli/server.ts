@@ -1,6 +1,7 @@
 // The serving process: catalog + engine + HTTP listeners + job workers, and how to reach them.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startCinderListener } from '../api/cinder/listener.js';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { type AppContext, openContext } from '../context.js';
@@ -34,7 +35,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await app.listen({ host: config.listen.host, port: config.listen.port });
     closers.push(() => app.close());
     const url = urlOf(app.server.address(), config.listen.host);
-    const cinderUrl: string | null = null;
+    let cinderUrl: string | null = null;
+    if (config.cinderListen) {
+      const cinder = await startCinderListener(ctx, config.cinderListen, { loggerInstance: log });
+      closers.push(() => cinder.app.close());
+      cinderUrl = urlOf(cinder.app.server.address(), config.cinderListen.host);
+    }
     await ctx.jobs.start();
     await ctx.identity.purgeExpiredTokens();
     return {
