@@ -236,8 +236,9 @@ export class CbrStore {
         eb.fn.countAll<number | string>().as('n'),
         eb.fn.sum<number | string>('stored_bytes').as('bytes'),
       ])
-      .where('vault_id', 'in', ids)
+      .where('project_id', '=', rows[0]!.project_id)
       .where('parent_id', 'is', null)
+      .where('vault_id', 'in', ids)
       .where('status', '!=', 'error')
       .groupBy(['vault_id', 'resource_id'])
       .execute();
@@ -336,6 +337,19 @@ export class CbrStore {
   async getBackup(id: string): Promise<Backup | null> {
     const r = await this.db.selectFrom('cbr_backups').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? rowToBackup(r) : null;
+  }
+
+  /** A backup and its disk children in one query (the ShowBackup hot path). */
+  async getBackupTree(id: string): Promise<{ backup: Backup; children: Backup[] } | null> {
+    const rows = await this.db
+      .selectFrom('cbr_backups')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', id), eb('parent_id', '=', id)]))
+      .execute();
+    const top = rows.find((r) => r.id === id);
+    if (!top) return null;
+    const children = rows.filter((r) => r.id !== id).sort((a, b) => a.disk_index - b.disk_index);
+    return { backup: rowToBackup(top), children: children.map(rowToBackup) };
   }
 
   async getChildren(parentId: string): Promise<Backup[]> {

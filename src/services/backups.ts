@@ -43,15 +43,13 @@ export class BackupService {
   ) {}
 
   async get(projectId: string, id: string): Promise<BackupWithChildren> {
-    const b = await this.deps.store.getBackup(id);
-    if (!b || b.projectId !== projectId) {
+    const t = await this.deps.store.getBackupTree(id);
+    if (!t || t.backup.projectId !== projectId) {
       throw new AppError('backup_not_found', `The backup does not exist: backup_id ${id}.`, {
         field: 'backup_id',
       });
     }
-    const children =
-      b.resourceKind === 'server' && b.parentId === null ? await this.deps.store.getChildren(b.id) : [];
-    return { backup: b, children };
+    return t;
   }
 
   async list(filter: BackupFilter, page: BackupPage): Promise<{ items: Backup[]; count: number }> {

@@ -96,7 +96,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
           sizeGb: v.billing.size,
           chargingMode: v.billing.charging_mode,
           enterpriseProjectId: v.enterprise_project_id,
-          backupPolicyId: v.backup_policy_id ?? null,
+          backupPolicyId: (v.backup_policy_id as string | null | undefined) ?? null,
           autoBind: v.auto_bind,
           autoExpand: v.auto_expand,
           smnNotify: v.smn_notify,
