@@ -553,6 +553,42 @@ describe('Cinder v3 backups API', () => {
     assert.deepEqual(fs.readFileSync(target.file), v.data);
   });
 
+  it('needs force for an attached volume; admins list all_tenants', async () => {
+    const v = await declareVolume(h, 'attached', 1024 * 1024, 41);
+    const s = await h.app.inject({
+      method: 'POST',
+      url: `/opencbr/v1/${P}/servers`,
+      headers: { 'x-auth-token': h.adminToken },
+      payload: { server: { name: 'holder', volume_ids: [v.id] } },
+    });
+    assert.ok(s.statusCode < 300, s.body);
+    const refused = await call('POST', `/volume/v3/${P}/backups`, {
+      payload: { backup: { volume_id: v.id } },
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(res400(refused), /in-use volume must use the force flag/);
+    const id = await createBackup(v.id, { force: true, name: 'forced' });
+    assert.equal((await settled(id)).status, 'available');
+    // bob's backup, seen by the admin with all_tenants only
+    const bobVol = await declareVolume(h, 'bob-vol', 1024 * 1024, 43, h.otherToken);
+    const bob = await call('POST', `/volume/v3/${h.otherProjectId}/backups`, {
+      token: h.otherToken,
+      payload: { backup: { volume_id: bobVol.id, name: 'bobs-backup' } },
+    });
+    assert.equal(bob.statusCode, 202, bob.body);
+    const mine = (await call('GET', `/volume/v3/${P}/backups?name=bobs-backup`)).json() as Json;
+    assert.equal(mine.backups!.length, 0);
+    const all = (await call('GET', `/volume/v3/${P}/backups?name=bobs-backup&all_tenants=1`)).json() as Json;
+    assert.equal(all.backups!.length, 1);
+    const bobAll = (
+      await call('GET', `/volume/v3/${h.otherProjectId}/backups?all_tenants=1`, { token: h.otherToken })
+    ).json() as Json;
+    assert.deepEqual(
+      bobAll.backups!.map((b) => b.name),
+      ['bobs-backup'],
+    );
+  });
+
   it('resets status and force-deletes (admin actions), deletes and forgets', async () => {
     const v = await declareVolume(h, 'actions', 1024 * 1024, 31);
     const id = await createBackup(v.id, { name: 'acted-on' });

@@ -166,6 +166,20 @@ describe('HSS v5 ransomware backup APIs', () => {
     assert.equal(s.backup_protection_status, 'opened');
     assert.equal(s.protect_policy_id, protectionPolicyId);
     assert.equal(s.resources_num, 1);
+    const nodes = await call('GET', `/v5/${P}/ransomware/servers`);
+    assert.equal(nodes.statusCode, 400);
+    const opened = (
+      await call('GET', `/v5/${P}/ransomware/servers?offset=0&limit=10&ransom_protection_status=opened`)
+    ).json() as {
+      total_num: number;
+    };
+    assert.equal(opened.total_num, 1);
+    const closed = (
+      await call('GET', `/v5/${P}/ransomware/servers?offset=0&limit=10&ransom_protection_status=closed`)
+    ).json() as {
+      total_num: number;
+    };
+    assert.equal(closed.total_num, 0);
     vaultId = s.vault_id as string;
     backupPolicyId = s.backup_policy_id as string;
     assert.ok(vaultId && backupPolicyId);

@@ -829,102 +829,116 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
 
   // -------------------------------------------------------------------- protected servers
 
-  typed.get(
-    '/:project_id/ransomware/server',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListProtectionServer',
-        params: ProjectParams,
-        querystring: Query,
-        response: { 200: ProtectionServerList },
-      },
-    },
-    async (request) => {
-      const deps = protocolDeps(ctx);
-      const projectId = pid(request);
-      const q = request.query as Q;
-      const offset = intParam(q, 'offset', 0, 2_000_000, 0);
-      const limit = intParam(q, 'limit', 10, 200, 10);
-      const hostName = one(q, 'host_name');
-      const osType = one(q, 'os_type');
-      if (osType !== undefined && osType !== 'Linux' && osType !== 'Windows')
-        throw invalid('os_type', 'must be Linux or Windows');
-      const hostStatus = one(q, 'host_status');
-      if (hostStatus !== undefined && hostStatus !== 'ACTIVE' && hostStatus !== 'SHUTOFF') {
-        throw invalid('host_status', 'must be ACTIVE or SHUTOFF');
-      }
-      const servers = await ctx.inventory.listServers(projectId);
-      const rows = new Map((await hss.hostsOf(projectId)).map((r) => [r.host_id, r]));
-      const matched = servers.filter((s) => {
-        const r = rows.get(s.id);
-        return (
-          (hostName === undefined || s.name.includes(hostName)) &&
-          (osType === undefined || (r?.operating_system ?? 'Linux') === osType) &&
-          // Inventory servers are disk sets, not running machines: HSS shows them as ACTIVE.
-          (hostStatus === undefined || hostStatus === 'ACTIVE')
-        );
+  /** ListProtectionServer (`nodes`: ListRansomwareProtectionNodes, paging mandatory, more filters). */
+  async function listProtectedServers(request: FastifyRequest, nodes: boolean) {
+    const deps = protocolDeps(ctx);
+    const projectId = pid(request);
+    const q = request.query as Q;
+    const offset = intParam(q, 'offset', 0, 2_000_000, nodes ? null : 0);
+    const limit = intParam(q, 'limit', 10, 200, nodes ? null : 10);
+    const hostId = one(q, 'host_id');
+    const ransomStatus = one(q, 'ransom_protection_status');
+    const policyId = one(q, 'policy_id');
+    const hostName = one(q, 'host_name');
+    const osType = one(q, 'os_type');
+    if (osType !== undefined && osType !== 'Linux' && osType !== 'Windows')
+      throw invalid('os_type', 'must be Linux or Windows');
+    const hostStatus = one(q, 'host_status');
+    if (hostStatus !== undefined && hostStatus !== 'ACTIVE' && hostStatus !== 'SHUTOFF') {
+      throw invalid('host_status', 'must be ACTIVE or SHUTOFF');
+    }
+    const servers = await ctx.inventory.listServers(projectId);
+    const rows = new Map((await hss.hostsOf(projectId)).map((r) => [r.host_id, r]));
+    const matched = servers.filter((s) => {
+      const r = rows.get(s.id);
+      return (
+        (hostName === undefined || s.name.includes(hostName)) &&
+        (osType === undefined || (r?.operating_system ?? 'Linux') === osType) &&
+        // Inventory servers are disk sets, not running machines: HSS shows them as ACTIVE.
+        (hostStatus === undefined || hostStatus === 'ACTIVE') &&
+        (hostId === undefined || s.id === hostId) &&
+        (ransomStatus === undefined || (r?.ransom_protection_status ?? 'closed') === ransomStatus) &&
+        (policyId === undefined || r?.protection_policy_id === policyId)
+      );
+    });
+    const data_list = [];
+    for (const s of matched.slice(offset, offset + limit)) {
+      const r = rows.get(s.id) ?? null;
+      const vaultId = await deps.cbr.vaultOfResource(projectId, s.id);
+      const vault = vaultId ? await deps.cbr.getVault(projectId, vaultId) : null;
+      const policy = vault ? await hss.backupPolicyOfVault(projectId, vault.id) : null;
+      const pp = r?.protection_policy_id
+        ? await hss.getProtectionPolicy(projectId, r.protection_policy_id)
+        : null;
+      const backups = await deps.backups.list(
+        { projectId, resourceId: s.id, parentId: null, statuses: ['available'] },
+        { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
+      );
+      const vi = vault ? vaultInfo(vault, policy) : null;
+      data_list.push({
+        project_id: projectId,
+        enterprise_project_id: '0',
+        host_id: s.id,
+        agent_id: r?.agent_id ?? '',
+        host_name: s.name,
+        host_ip: '',
+        private_ip: '',
+        os_type: r?.operating_system ?? 'Linux',
+        os_name: r?.operating_system ?? 'Linux',
+        host_status: 'ACTIVE',
+        ransom_protection_status: r?.ransom_protection_status ?? 'closed',
+        agent_version: '',
+        protect_status: r?.ransom_protection_status === 'opened' ? 'opened' : 'closed',
+        group_id: '',
+        group_name: '',
+        protect_policy_id: pp?.id ?? '',
+        protect_policy_name: pp?.policy_name ?? '',
+        backup_error: {
+          error_code: r?.backup_error_code ?? 0,
+          error_description: r?.backup_error_description ?? '',
+        },
+        backup_protection_status: r?.backup_protection_status ?? 'closed',
+        count_protect_event: 0,
+        count_backuped: backups.count,
+        // opencbr runs no HSS agent on hosts: protection is the backup side only.
+        agent_status: 'not_installed',
+        version: 'hss.version.null',
+        host_source: 'ecs',
+        vault_id: vi?.vault_id ?? '',
+        vault_name: vi?.vault_name ?? '',
+        vault_size: vi?.vault_size ?? 0,
+        vault_used: vi?.vault_used ?? 0,
+        vault_allocated: vi?.vault_allocated ?? 0,
+        vault_charging_mode: vi?.vault_charging_mode ?? '',
+        vault_status: vi?.vault_status ?? '',
+        backup_policy_id: vi?.backup_policy_id ?? '',
+        backup_policy_name: vi?.backup_policy_name ?? '',
+        backup_policy_enabled: vi?.backup_policy_enabled ?? false,
+        resources_num: vi?.resources_num ?? 0,
       });
-      const data_list = [];
-      for (const s of matched.slice(offset, offset + limit)) {
-        const r = rows.get(s.id) ?? null;
-        const vaultId = await deps.cbr.vaultOfResource(projectId, s.id);
-        const vault = vaultId ? await deps.cbr.getVault(projectId, vaultId) : null;
-        const policy = vault ? await hss.backupPolicyOfVault(projectId, vault.id) : null;
-        const pp = r?.protection_policy_id
-          ? await hss.getProtectionPolicy(projectId, r.protection_policy_id)
-          : null;
-        const backups = await deps.backups.list(
-          { projectId, resourceId: s.id, parentId: null, statuses: ['available'] },
-          { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
-        );
-        const vi = vault ? vaultInfo(vault, policy) : null;
-        data_list.push({
-          project_id: projectId,
-          enterprise_project_id: '0',
-          host_id: s.id,
-          agent_id: r?.agent_id ?? '',
-          host_name: s.name,
-          host_ip: '',
-          private_ip: '',
-          os_type: r?.operating_system ?? 'Linux',
-          os_name: r?.operating_system ?? 'Linux',
-          host_status: 'ACTIVE',
-          ransom_protection_status: r?.ransom_protection_status ?? 'closed',
-          agent_version: '',
-          protect_status: r?.ransom_protection_status === 'opened' ? 'opened' : 'closed',
-          group_id: '',
-          group_name: '',
-          protect_policy_id: pp?.id ?? '',
-          protect_policy_name: pp?.policy_name ?? '',
-          backup_error: {
-            error_code: r?.backup_error_code ?? 0,
-            error_description: r?.backup_error_description ?? '',
-          },
-          backup_protection_status: r?.backup_protection_status ?? 'closed',
-          count_protect_event: 0,
-          count_backuped: backups.count,
-          // opencbr runs no HSS agent on hosts: protection is the backup side only.
-          agent_status: 'not_installed',
-          version: 'hss.version.null',
-          host_source: 'ecs',
-          vault_id: vi?.vault_id ?? '',
-          vault_name: vi?.vault_name ?? '',
-          vault_size: vi?.vault_size ?? 0,
-          vault_used: vi?.vault_used ?? 0,
-          vault_allocated: vi?.vault_allocated ?? 0,
-          vault_charging_mode: vi?.vault_charging_mode ?? '',
-          vault_status: vi?.vault_status ?? '',
-          backup_policy_id: vi?.backup_policy_id ?? '',
-          backup_policy_name: vi?.backup_policy_name ?? '',
-          backup_policy_enabled: vi?.backup_policy_enabled ?? false,
-          resources_num: vi?.resources_num ?? 0,
-        });
-      }
-      return { total_num: matched.length, data_list };
-    },
-  );
+    }
+    return { total_num: matched.length, data_list };
+  }
+
+  for (const [url, nodes] of [
+    ['/:project_id/ransomware/server', false],
+    ['/:project_id/ransomware/servers', true],
+  ] as const) {
+    typed.get(
+      url,
+      {
+        preHandler,
+        schema: {
+          tags: ['hss'],
+          summary: nodes ? 'ListRansomwareProtectionNodes' : 'ListProtectionServer',
+          params: ProjectParams,
+          querystring: Query,
+          response: { 200: ProtectionServerList },
+        },
+      },
+      async (request) => listProtectedServers(request, nodes),
+    );
+  }
 }
 
 /** Protocol plugin registered by buildApp: HSS v5 under /v5. */
