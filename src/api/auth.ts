@@ -61,8 +61,10 @@ export interface ProjectAuthOptions {
 }
 
 /**
- * preHandler for tenant routes: `app.addHook('preHandler', requireProjectAuth(ctx))` in a plugin, or
- * `{ preHandler: requireProjectAuth(ctx) }` on a route. Sets `request.auth`.
+ * Hook for tenant routes; sets `request.auth`. Best as `preValidation` (body parsed, raw bytes kept for AK/SK,
+ * but before schema validation, so an unauthenticated request is a 401 even when its input is also bad):
+ * `{ preValidation: requireProjectAuth(ctx) }` on a route or `app.addHook('preValidation', …)` in a plugin.
+ * It works as a `preHandler` too.
  */
 export function requireProjectAuth(ctx: AppContext, opts: ProjectAuthOptions = {}) {
   const param = opts.param ?? 'project_id';

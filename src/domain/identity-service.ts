@@ -105,7 +105,17 @@ export interface Credential {
 export interface IdentityOptions {
   tokenTtlSeconds: number;
   now?: () => Date;
+  /**
+   * How long a validated token is trusted from memory before the catalog is asked again (default 5000 ms;
+   * 0 disables). Revocations made through this process apply at once; those made by another node within
+   * this window.
+   */
+  tokenCacheMs?: number;
 }
+
+const TOKEN_CACHE_MAX = 10_000;
+/** last_used_at of an access key is written at most this often (not on every request). */
+const CREDENTIAL_TOUCH_MS = 60_000;
 
 const toProject = (r: ProjectRow): Project => ({
   id: r.id,
@@ -156,6 +166,8 @@ function checkPassword(password: string): void {
 
 export class IdentityService {
   private readonly now: () => Date;
+  private readonly tokenCache = new Map<string, { info: TokenInfo; until: number }>();
+  private readonly credentialTouched = new Map<string, number>();
 
   constructor(
     private readonly store: IdentityStore,
@@ -305,6 +317,7 @@ export class IdentityService {
     }
     const roleId = await this.store.ensureRole(role, newHexId);
     await this.store.assignRole(userId, projectId, roleId);
+    this.tokenCache.clear();
   }
 
   async getUser(ref: Ref & { domain?: Ref }): Promise<User> {
@@ -329,6 +342,7 @@ export class IdentityService {
     const now = this.iso();
     await this.store.updateUserPassword(user.id, await hashPassword(password), now);
     await this.store.revokeTokensOfUser(user.id, now);
+    this.tokenCache.clear();
   }
 
   /** Password check; any failure is the same 401 so names cannot be probed. */
@@ -432,10 +446,25 @@ export class IdentityService {
   /** The token's details if it exists, is not revoked and (unless allowExpired) has not expired. */
   async validateToken(token: string, opts: { allowExpired?: boolean } = {}): Promise<TokenInfo | null> {
     if (!token || token.length > 8192) return null;
-    const row = await this.store.getToken(tokenDigest(token));
-    if (!row || row.revoked_at !== null) return null;
-    if (!opts.allowExpired && row.expires_at <= this.iso()) return null;
-    return this.tokenInfo(row);
+    const digest = tokenDigest(token);
+    const nowMs = this.now().getTime();
+    const nowIso = new Date(nowMs).toISOString();
+    const cached = this.tokenCache.get(digest);
+    if (cached && cached.until > nowMs && (opts.allowExpired || cached.info.expiresAt > nowIso))
+      return cached.info;
+    const row = await this.store.getToken(digest);
+    if (!row || row.revoked_at !== null) {
+      this.tokenCache.delete(digest);
+      return null;
+    }
+    if (!opts.allowExpired && row.expires_at <= nowIso) return null;
+    const info = await this.tokenInfo(row);
+    const cacheMs = this.opts.tokenCacheMs ?? 5000;
+    if (info && cacheMs > 0 && row.expires_at > nowIso) {
+      if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
+      this.tokenCache.set(digest, { info, until: nowMs + cacheMs });
+    }
+    return info;
   }
 
   /** Revokes a token; false when it was unknown, revoked or expired already. */
@@ -443,6 +472,7 @@ export class IdentityService {
     const info = await this.validateToken(token);
     if (!info) return false;
     await this.store.revokeToken(tokenDigest(token), this.iso());
+    this.tokenCache.delete(tokenDigest(token));
     return true;
   }
 
@@ -549,7 +579,12 @@ export class IdentityService {
     }
     const roles = await this.store.rolesOf(userRow.id, projectId);
     if (roles.length === 0) throw new AppError('forbidden', `No role on project ${projectId}.`);
-    await this.store.touchCredential(cred.access, now.toISOString());
+    const last = this.credentialTouched.get(cred.access) ?? 0;
+    if (now.getTime() - last >= CREDENTIAL_TOUCH_MS) {
+      if (this.credentialTouched.size >= TOKEN_CACHE_MAX) this.credentialTouched.clear();
+      this.credentialTouched.set(cred.access, now.getTime());
+      await this.store.touchCredential(cred.access, now.toISOString());
+    }
     return {
       userId: userRow.id,
       userName: userRow.name,

@@ -148,6 +148,16 @@ describe('inventory API', () => {
     assert.ok((r.json() as J).error_msg.includes('limit'));
     r = await req('GET', `/opencbr/v1/${pid}/volumes?limit=abc`);
     assert.equal(r.statusCode, 400);
+    // Authentication comes before input checks: no token and a bad body is a 401.
+    r = await p.app.inject({
+      method: 'POST',
+      url: `/opencbr/v1/${pid}/volumes`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ volume: { name: 5 } }),
+    });
+    assert.equal(r.statusCode, 401);
+    r = await p.app.inject({ method: 'GET', url: `/opencbr/v1/${pid}/volumes?limit=abc` });
+    assert.equal(r.statusCode, 401);
     assert.equal((await p.ctx.inventory.listVolumes(pid)).length, before);
   });
 

@@ -28,7 +28,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.post<{ Params: { project_id: string }; Body: VolumeCreate }>(
     `${base}/volumes`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'Declare a volume (image file or block device under an allowed root)',
@@ -52,7 +52,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.get<{ Params: { project_id: string }; Querystring: ListQuery }>(
     `${base}/volumes`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'List volumes',
@@ -75,7 +75,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.get<{ Params: IdParams }>(
     `${base}/volumes/:id`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'Show a volume',
@@ -91,7 +91,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.delete<{ Params: IdParams }>(
     `${base}/volumes/:id`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: { tags, summary: 'Forget a volume (its data is untouched)', params: IdParams },
     },
     async (request, reply) => {
@@ -103,7 +103,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.post<{ Params: { project_id: string }; Body: ServerCreate }>(
     `${base}/servers`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'Declare a server: an ordered list of volumes, the first being the system disk',
@@ -127,7 +127,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.get<{ Params: { project_id: string }; Querystring: ListQuery }>(
     `${base}/servers`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'List servers',
@@ -150,7 +150,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.get<{ Params: IdParams }>(
     `${base}/servers/:id`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: {
         tags,
         summary: 'Show a server',
@@ -166,7 +166,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
   app.delete<{ Params: IdParams }>(
     `${base}/servers/:id`,
     {
-      preHandler: auth,
+      preValidation: auth,
       schema: { tags, summary: 'Forget a server (its volumes stay declared)', params: IdParams },
     },
     async (request, reply) => {
