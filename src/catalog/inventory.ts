@@ -1,5 +1,5 @@
 // SQL for the inventory (PLATFORM).
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { InventoryStore, NameFilter, Server, Volume } from '../domain/inventory.js';
 import type { ServerRow, VolumeRow } from './inventory-tables.js';
 import type { Database } from './schema.js';
@@ -49,7 +49,7 @@ export class SqlInventoryStore implements InventoryStore {
     if (filter.name !== undefined) out = out.where('volumes.name', '=', filter.name);
     if (filter.nameLike !== undefined) {
       const pattern = likePattern(filter.nameLike);
-      out = out.where((eb) => eb(eb.fn('lower', ['volumes.name']), 'like', pattern));
+      out = out.where(sql<boolean>`lower(volumes.name) like ${pattern} escape '\\'`);
     }
     if (filter.ids !== undefined) {
       out =
@@ -99,7 +99,9 @@ export class SqlInventoryStore implements InventoryStore {
         ? q.orderBy('server_volumes.position')
         : q.orderBy('volumes.created_at').orderBy('volumes.id');
     if (filter.limit !== undefined) q = q.limit(filter.limit);
-    if (filter.offset) q = q.offset(filter.offset).$if(filter.limit === undefined, (qb) => qb.limit(-1));
+    // SQLite needs a LIMIT with OFFSET; a huge one is valid on PostgreSQL too.
+    if (filter.offset)
+      q = q.$if(filter.limit === undefined, (qb) => qb.limit(Number.MAX_SAFE_INTEGER)).offset(filter.offset);
     return (await q.execute()).map(toVolume);
   }
 
@@ -194,7 +196,7 @@ export class SqlInventoryStore implements InventoryStore {
     if (filter.name !== undefined) out = out.where('name', '=', filter.name);
     if (filter.nameLike !== undefined) {
       const pattern = likePattern(filter.nameLike);
-      out = out.where((eb) => eb(eb.fn('lower', ['name']), 'like', pattern));
+      out = out.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
     }
     if (filter.ids !== undefined) {
       out =
@@ -208,7 +210,9 @@ export class SqlInventoryStore implements InventoryStore {
       .orderBy('created_at')
       .orderBy('id');
     if (filter.limit !== undefined) q = q.limit(filter.limit);
-    if (filter.offset) q = q.offset(filter.offset).$if(filter.limit === undefined, (qb) => qb.limit(-1));
+    // SQLite needs a LIMIT with OFFSET; a huge one is valid on PostgreSQL too.
+    if (filter.offset)
+      q = q.$if(filter.limit === undefined, (qb) => qb.limit(Number.MAX_SAFE_INTEGER)).offset(filter.offset);
     return this.withVolumes(projectId, await q.execute());
   }
 

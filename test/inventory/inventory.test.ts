@@ -260,6 +260,16 @@ describe('inventory API', () => {
     );
     assert.equal((await p.ctx.inventory.listVolumes(project.id, { name: 'pv-3' })).length, 1);
     assert.equal((await p.ctx.inventory.listVolumes(project.id, { nameLike: '%' })).length, 0);
+    assert.equal((await p.ctx.inventory.listVolumes(project.id, { nameLike: 'v_' })).length, 0);
+    await p.ctx.inventory.createVolume(project.id, { name: '100%_real', path: img('paging/pct.img', 512) });
+    assert.deepEqual(
+      (await p.ctx.inventory.listVolumes(project.id, { nameLike: '0%_r' })).map((v) => v.name),
+      ['100%_real'],
+    );
+    await p.ctx.inventory.deleteVolume(
+      project.id,
+      (await p.ctx.inventory.listVolumes(project.id, { name: '100%_real' }))[0]!.id,
+    );
     assert.equal(await p.ctx.inventory.countVolumes(project.id, { nameLike: 'PV' }), 5);
     assert.deepEqual(
       (await p.ctx.inventory.listVolumes(project.id, { ids: [all[1]!.id, all[3]!.id] })).map((v) => v.id),
