@@ -2,7 +2,8 @@
 // add one import and one entry (CBR: src/cli/commands/cbr.ts).
 import type { Command } from 'commander';
 import type { GlobalOptions } from './admin-context.js';
+import { registerCbrCommands } from './commands/cbr.js';
 
 export type CommandRegistrar = (program: Command, globals: () => GlobalOptions) => void;
 
-export const EXTENSIONS: CommandRegistrar[] = [];
+export const EXTENSIONS: CommandRegistrar[] = [registerCbrCommands];
