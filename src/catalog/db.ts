@@ -30,8 +30,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
  * `:memory:` gives a private in-memory catalog (tests).
  */
 export async function openCatalogDb(file: string): Promise<Kysely<Database>> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fresh = file !== ':memory:' && !fs.existsSync(file);
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new SqliteDatabase(file);
+  // The catalog holds password hashes, token digests and AK/SK secrets: owner-only.
+  if (fresh) fs.chmodSync(file, 0o600);
   // WAL: readers never block the writer; busy_timeout: concurrent processes (CLI + server) wait, not fail.
   if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');

@@ -164,6 +164,16 @@ function checkPassword(password: string): void {
   }
 }
 
+/**
+ * Where to look a domain up. OpenStack tools default to the domain id `default` (Keystone's literal id of the
+ * Default domain); ours is hex like every id, so `default` is accepted as an alias.
+ */
+function domainLookup(ref: Ref | undefined): Ref {
+  if (!ref || (ref.id === undefined && ref.name === undefined)) return { name: DEFAULT_DOMAIN_NAME };
+  if (ref.id === 'default') return { name: DEFAULT_DOMAIN_NAME };
+  return ref.id !== undefined ? { id: ref.id } : { name: ref.name };
+}
+
 export class IdentityService {
   private readonly now: () => Date;
   private readonly tokenCache = new Map<string, { info: TokenInfo; until: number }>();
@@ -216,7 +226,7 @@ export class IdentityService {
   }
 
   async resolveDomain(ref: Ref | undefined): Promise<DomainRow> {
-    const r = ref ?? { name: DEFAULT_DOMAIN_NAME };
+    const r = domainLookup(ref);
     const d = await this.store.getDomain(r);
     if (!d) throw new AppError('domain_not_found', `Could not find domain: ${r.id ?? r.name}.`);
     return d;
@@ -351,7 +361,7 @@ export class IdentityService {
     let row: UserRow | undefined;
     if (user.id !== undefined) row = await this.store.getUser({ id: user.id });
     else if (user.name !== undefined) {
-      const domain = await this.store.getDomain(user.domain ?? { name: DEFAULT_DOMAIN_NAME });
+      const domain = await this.store.getDomain(domainLookup(user.domain));
       if (domain) row = await this.store.getUser({ name: user.name, domainId: domain.id });
     }
     if (!row) {

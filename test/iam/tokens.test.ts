@@ -396,3 +396,22 @@ describe('token lifetime', () => {
     }
   });
 });
+
+describe('OpenStack client conventions', () => {
+  test('the domain id "default" means the Default domain', async () => {
+    const p = await startPlatform();
+    try {
+      const r = await p.app.inject({
+        method: 'POST',
+        url: '/identity/v3/auth/tokens',
+        payload: passwordAuth({ name: 'admin', domain: { id: 'default' } }, ADMIN_PASSWORD, {
+          project: { name: 'admin', domain: { id: 'default' } },
+        }),
+      });
+      assert.equal(r.statusCode, 201, r.body);
+      assert.equal((r.json() as J).token.project.domain.name, 'Default');
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 // opencbr volume / server: the resource inventory, on the data directory.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { serverView, volumeView } from '../../api/opencbr/views.js';
 import { type GlobalOptions, resolveProject, withAdminContext } from '../admin-context.js';
@@ -24,7 +25,8 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
         const p = await resolveProject(ctx, o.project);
         const v = await ctx.inventory.createVolume(p.id, {
           name: o.name,
-          path: o.path,
+          // Relative paths are relative to where the command runs.
+          path: path.resolve(o.path),
           availabilityZone: o.az,
           description: o.description,
         });
