@@ -146,6 +146,42 @@ export class CinderStore {
       .execute();
   }
 
+  /**
+   * Volumes of `volumeIds` that a job is working on, as Cinder's volume status says it: `backing-up` while a
+   * backup of it runs, `restoring-backup` while a restore writes to it (or to the server it belongs to).
+   */
+  async busyVolumes(
+    projectId: string,
+    volumes: Array<{ id: string; serverId: string | null }>,
+  ): Promise<Map<string, 'backing-up' | 'restoring-backup'>> {
+    const out = new Map<string, 'backing-up' | 'restoring-backup'>();
+    if (volumes.length === 0) return out;
+    const ids = volumes.map((v) => v.id);
+    const targets = [...new Set([...ids, ...volumes.flatMap((v) => (v.serverId ? [v.serverId] : []))])];
+    const restoring = await this.db
+      .selectFrom('cbr_operation_logs')
+      .select('target_resource_id')
+      .where('project_id', '=', projectId)
+      .where('operation_type', '=', 'restore')
+      .where('status', 'in', ['running', 'waiting'])
+      .where('target_resource_id', 'in', targets)
+      .execute();
+    const restoringIds = new Set(restoring.map((r) => r.target_resource_id));
+    for (const v of volumes) {
+      if (restoringIds.has(v.id) || (v.serverId && restoringIds.has(v.serverId)))
+        out.set(v.id, 'restoring-backup');
+    }
+    const backing = await this.db
+      .selectFrom('cbr_backups')
+      .select('resource_id')
+      .where('project_id', '=', projectId)
+      .where('resource_id', 'in', ids)
+      .where('status', 'in', ['protecting', 'waiting_protect'])
+      .execute();
+    for (const b of backing) if (!out.has(b.resource_id)) out.set(b.resource_id, 'backing-up');
+    return out;
+  }
+
   /** The project owning a vault id, whatever the project (import_record checks ownership with it). */
   async vaultProject(vaultId: string): Promise<string | null> {
     const r = await this.db

@@ -589,6 +589,43 @@ describe('Cinder v3 backups API', () => {
     );
   });
 
+  it('shows a volume as backing-up while its backup runs, and refuses new work on it', async () => {
+    const v = await declareVolume(h, 'busy', 1024 * 1024, 61);
+    await h.ctx.jobs.stop();
+    let id: string;
+    try {
+      id = await createBackup(v.id, { name: 'slow' });
+      const shown = (await call('GET', `/volume/v3/${P}/volumes/${v.id}`)).json() as {
+        volume: { status: string };
+      };
+      assert.equal(shown.volume.status, 'backing-up');
+      const listed = (await call('GET', `/volume/v3/${P}/volumes/detail?status=backing-up`)).json() as {
+        volumes: Array<{ id: string }>;
+      };
+      assert.deepEqual(
+        listed.volumes.map((x) => x.id),
+        [v.id],
+      );
+      const again = await call('POST', `/volume/v3/${P}/backups`, {
+        payload: { backup: { volume_id: v.id } },
+      });
+      assert.equal(again.statusCode, 400);
+      assert.match(res400(again), /current status is "backing-up"/);
+      const into = await call('POST', `/volume/v3/${P}/backups/${firstId}/restore`, {
+        payload: { restore: { volume_id: v.id } },
+      });
+      assert.equal(into.statusCode, 400);
+      assert.equal((await call('GET', `/volume/v3/${P}/backups/${id}`)).json().backup.status, 'creating');
+    } finally {
+      await h.ctx.jobs.start();
+    }
+    assert.equal((await settled(id)).status, 'available');
+    const after = (await call('GET', `/volume/v3/${P}/volumes/${v.id}`)).json() as {
+      volume: { status: string };
+    };
+    assert.equal(after.volume.status, 'available');
+  });
+
   it('resets status and force-deletes (admin actions), deletes and forgets', async () => {
     const v = await declareVolume(h, 'actions', 1024 * 1024, 31);
     const id = await createBackup(v.id, { name: 'acted-on' });

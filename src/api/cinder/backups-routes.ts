@@ -29,7 +29,7 @@ import {
 import { type CinderRequestScope, type RouteRegistration, bothPaths, scopeOf } from './scope.js';
 import { type BackupViewInput, backupDetail, backupSummary, statusesForCinder } from './views.js';
 import { createSparseVolumeFile, removeVolumeFile } from './volume-files.js';
-import { findVolume } from './volumes-routes.js';
+import { findVolume, volumeBusy } from './volumes-routes.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -297,6 +297,12 @@ export function registerBackupRoutes(r: RouteRegistration): void {
             status: 404,
           });
         }
+        const busy = (await volumeBusy(scope, volume)).get(volume.id);
+        if (busy) {
+          throw invalidVolume(
+            `Volume to be backed up must be available or in-use, but the current status is "${busy}".`,
+          );
+        }
         if (volume.serverId && !force) {
           throw invalidVolume('Backing up an in-use volume must use the force flag.');
         }
@@ -476,6 +482,11 @@ export function registerBackupRoutes(r: RouteRegistration): void {
         let volumeName: string;
         if (body.volume_id) {
           const vol = await findVolume(scope, body.volume_id);
+          const busy = (await volumeBusy(scope, vol)).get(vol.id);
+          if (busy)
+            throw invalidVolume(
+              `Volume to be restored to must be available, but the current status is "${busy}".`,
+            );
           if (vol.serverId) {
             throw invalidVolume(
               `Volume to be restored to must be available, but ${vol.id} is in-use (attached to a server).`,

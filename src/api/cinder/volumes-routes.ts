@@ -1,6 +1,7 @@
 import type { Static } from '@fastify/type-provider-typebox';
 // Read side of Cinder's volumes API over the inventory: OpenStack clients resolve a volume's name or
 // id through it before they back up or restore.
+import { CinderStore } from '../../catalog/cinder-store.js';
 import { AppError } from '../../domain/errors.js';
 import type { Volume } from '../../domain/inventory.js';
 import { volumeNotFound } from './faults.js';
@@ -12,7 +13,7 @@ import { type VolumeViewInput, links, volumeDetail } from './views.js';
 const VOLUME_FILTERS = ['name', 'status', 'availability_zone', 'bootable', 'metadata', 'id'] as const;
 const VOLUME_SORT_KEYS = ['id', 'name', 'status', 'size', 'created_at', 'updated_at', 'availability_zone'];
 
-function toView(v: Volume): VolumeViewInput {
+function toView(v: Volume, busy?: Map<string, string>): VolumeViewInput {
   return {
     id: v.id,
     projectId: v.projectId,
@@ -22,19 +23,19 @@ function toView(v: Volume): VolumeViewInput {
     availabilityZone: v.availabilityZone,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
-    status: v.serverId ? 'in-use' : 'available',
+    status: busy?.get(v.id) ?? (v.serverId ? 'in-use' : 'available'),
     attachments: v.serverId
       ? [{ serverId: v.serverId, position: v.position ?? 0, attachedAt: v.updatedAt }]
       : [],
   };
 }
 
-function sortValue(v: Volume, key: string): string | number {
+function sortValue(v: Volume, key: string, busy: Map<string, string>): string | number {
   switch (key) {
     case 'name':
       return v.name;
     case 'status':
-      return v.serverId ? 'in-use' : 'available';
+      return busy.get(v.id) ?? (v.serverId ? 'in-use' : 'available');
     case 'size':
       return v.size;
     case 'created_at':
@@ -56,7 +57,13 @@ async function listVolumes(scope: CinderRequestScope, query: Record<string, stri
       ? (await scope.ctx.identity.listProjects()).map((pr) => pr.id)
       : [scope.projectId];
   let all: Volume[] = [];
-  for (const pid of projects) all = all.concat(await scope.ctx.inventory.listVolumes(pid));
+  const busy = new Map<string, string>();
+  const store = new CinderStore(scope.ctx.db);
+  for (const pid of projects) {
+    const vols = await scope.ctx.inventory.listVolumes(pid);
+    for (const [k, st] of await store.busyVolumes(pid, vols)) busy.set(k, st);
+    all = all.concat(vols);
+  }
   const match = (val: string, want: string, like: boolean) =>
     like ? val.toLowerCase().includes(want.toLowerCase()) : val === want;
   for (const [like, filters] of [
@@ -65,7 +72,7 @@ async function listVolumes(scope: CinderRequestScope, query: Record<string, stri
   ] as const) {
     for (const [k, want] of Object.entries(filters)) {
       all = all.filter((v) => {
-        const view = toView(v);
+        const view = toView(v, busy);
         if (k === 'name') return match(v.name, want, like);
         if (k === 'status') return match(view.status, want, like);
         if (k === 'availability_zone') return match(v.availabilityZone, want, like);
@@ -79,8 +86,8 @@ async function listVolumes(scope: CinderRequestScope, query: Record<string, stri
   }
   all.sort((a, b) => {
     for (const s of p.sort) {
-      const x = sortValue(a, s.key);
-      const y = sortValue(b, s.key);
+      const x = sortValue(a, s.key, busy);
+      const y = sortValue(b, s.key, busy);
       if (x !== y) return (x < y ? -1 : 1) * (s.dir === 'asc' ? 1 : -1);
     }
     return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -94,7 +101,7 @@ async function listVolumes(scope: CinderRequestScope, query: Record<string, stri
     start = i + 1;
   }
   const page = all.slice(start + p.offset, start + p.offset + p.limit);
-  return { page, count, params: p };
+  return { page, count, params: p, busy };
 }
 
 export function registerVolumeRoutes(r: RouteRegistration): void {
@@ -143,10 +150,10 @@ export function registerVolumeRoutes(r: RouteRegistration): void {
       async (request) => {
         const scope = scopeOf(request, ctx, root);
         const query = request.query as Record<string, string | string[] | undefined>;
-        const { page, count, params } = await listVolumes(scope, query);
+        const { page, count, params, busy } = await listVolumes(scope, query);
         const base = { root: scope.root, projectId: scope.projectId };
         const out: Static<typeof VolumeList> = {
-          volumes: page.map((v) => volumeDetail(toView(v), base, scope.version)),
+          volumes: page.map((v) => volumeDetail(toView(v, busy), base, scope.version)),
         };
         const next = nextLinks(params, page, `${scope.root}/v3/${scope.projectId}/volumes/detail`, query);
         if (next) out.volumes_links = next;
@@ -165,11 +172,20 @@ export function registerVolumeRoutes(r: RouteRegistration): void {
         const id = (request.params as { volume_id: string }).volume_id;
         const vol = await findVolume(scope, id);
         return {
-          volume: volumeDetail(toView(vol), { root: scope.root, projectId: scope.projectId }, scope.version),
+          volume: volumeDetail(
+            toView(vol, await volumeBusy(scope, vol)),
+            { root: scope.root, projectId: scope.projectId },
+            scope.version,
+          ),
         };
       },
     );
   }
+}
+
+/** `backing-up` / `restoring-backup` for a volume a job is working on. */
+export async function volumeBusy(scope: CinderRequestScope, vol: Volume): Promise<Map<string, string>> {
+  return new CinderStore(scope.ctx.db).busyVolumes(scope.projectId, [vol]);
 }
 
 /** A volume of the caller's project by id, with Cinder's 404. */
