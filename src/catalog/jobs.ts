@@ -103,6 +103,16 @@ export class SqlJobStore {
     return q.orderBy('created_at').execute();
   }
 
+  /** Deletes succeeded/failed jobs that finished before `iso`. */
+  async purgeFinishedBefore(iso: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('jobs')
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where('finished_at', '<', iso)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** Takes over an orphan by swapping its lease owner (so two recoverers cannot both handle it). */
   async adopt(id: string, previousOwner: string | null, owner: string, now: string, leaseUntil: string) {
     let q = this.db

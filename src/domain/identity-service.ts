@@ -579,8 +579,9 @@ export class IdentityService {
     const userRow = await this.store.getUser({ id: cred.user_id });
     if (!userRow || userRow.enabled !== 1) throw new AppError('unauthenticated', 'The user is disabled.');
     const headerProject = req.header('x-project-id')?.trim();
-    const requested = headerProject || cred.project_id;
-    if (!requested) throw new AppError('forbidden', 'X-Project-Id is required for project APIs.');
+    // Without X-Project-Id (or a project bound to the key) the URL's project is meant; the user still
+    // needs a role on it.
+    const requested = headerProject || cred.project_id || projectId;
     if (requested !== projectId) {
       throw new AppError('forbidden', `The request is not valid for project ${projectId}.`);
     }

@@ -63,6 +63,8 @@ export interface JobQueueOptions {
   now?: () => Date;
   /** First retry delay after a failed attempt (doubles each time, capped at 60 s); default 1000 ms. */
   retryBackoffMs?: number;
+  /** Finished jobs are kept this long (days) for inspection, then purged at start; default 30. */
+  keepFinishedDays?: number;
   /** Treat every running job as orphaned at start (true for the embedded single-node setup). */
   soleWorker?: boolean;
   log?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -161,6 +163,8 @@ export class JobQueue {
     if (this.started) return;
     this.started = true;
     await this.recover(this.opts.soleWorker ?? false);
+    const keepMs = (this.opts.keepFinishedDays ?? 30) * 24 * 3600 * 1000;
+    await this.store.purgeFinishedBefore(new Date(this.now().getTime() - keepMs).toISOString());
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.timer.unref();
     this.kick();

@@ -236,6 +236,20 @@ describe('AK/SK requests and tenancy', () => {
     assert.equal(r.statusCode, 403, r.body);
   });
 
+  test('without X-Project-Id the URL project is meant, still subject to the user’s roles', async () => {
+    const unsigned = (url: string, key: string, secret: string) =>
+      p.app.inject({
+        method: 'GET',
+        url,
+        headers: signRequest({ method: 'GET', url, headers: { Host: 'h' }, ak: key, sk: secret }),
+      });
+    assert.equal((await unsigned(`/opencbr/v1/${projectA}/volumes`, ak, sk)).statusCode, 200);
+    assert.equal((await unsigned(`/opencbr/v1/${projectB}/volumes`, ak, sk)).statusCode, 403);
+    // A key bound to project B is only for project B.
+    assert.equal((await unsigned(`/opencbr/v1/${projectA}/volumes`, akB, skB)).statusCode, 403);
+    assert.equal((await unsigned(`/opencbr/v1/${projectB}/volumes`, akB, skB)).statusCode, 200);
+  });
+
   test('a deleted credential stops working', async () => {
     const c = await p.ctx.identity.createCredential({ user: { name: 'admin' }, project: { id: projectA } });
     let r = await send('GET', `/opencbr/v1/${projectA}/volumes`, {

@@ -48,6 +48,25 @@ describe('job queue', () => {
     await db.destroy();
   });
 
+  test('finished jobs older than the retention are purged at start', async () => {
+    const db = await catalog();
+    let now = new Date('2030-01-01T00:00:00Z');
+    const q1 = new JobQueue(db, { pollMs: 10, now: () => now });
+    q1.register('noop', { run: async () => 'ok' });
+    const old = await q1.enqueue('noop', {});
+    await q1.start();
+    await q1.drain();
+    await q1.stop();
+    now = new Date('2030-03-01T00:00:00Z');
+    const q2 = new JobQueue(db, { pollMs: 10, now: () => now, keepFinishedDays: 30 });
+    const queued = await q2.enqueue('other', {});
+    await q2.start();
+    assert.equal(await q2.get(old), null);
+    assert.equal((await q2.get(queued))?.status, 'queued');
+    await q2.stop();
+    await db.destroy();
+  });
+
   test('runs at most `concurrency` jobs at once, and all of them', async () => {
     const db = await catalog();
     const q = new JobQueue(db, { pollMs: 10, concurrency: 2 });
