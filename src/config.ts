@@ -36,7 +36,8 @@ export function parseListen(value: string, name: string): ListenAddress {
   if (!m) throw new ConfigError(`${name} must be host:port, got ${JSON.stringify(value)}`);
   const port = Number(m[3]);
   if (port > 65535) throw new ConfigError(`${name}: port out of range: ${port}`);
-  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+  // `:8080` means every interface, as in most servers.
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {

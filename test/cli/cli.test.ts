@@ -179,6 +179,7 @@ describe('opencbr CLI', () => {
         ...process.env,
         OPENCBR_DATA: path.join(sdir, 'data'),
         OPENCBR_LISTEN: '127.0.0.1:0',
+        OPENCBR_CINDER_LISTEN: '127.0.0.1:0',
         OPENCBR_LOG_LEVEL: 'warn',
         OPENCBR_ADMIN_PASSWORD: '',
       },
@@ -204,6 +205,14 @@ describe('opencbr CLI', () => {
       const password = /admin password is (\S+)/.exec(out)![1]!;
       assert.match(out, /auth URL\s+http:\/\/127\.0\.0\.1:\d+\/identity\/v3/);
       assert.match(out, /CBR v3\s+http:\/\/127\.0\.0\.1:\d+\/v3\/\{project_id\}/);
+      // The separate Cinder listener answers at its root.
+      const cinderUrl = /Cinder v3 backups \(volumev3\)\s+(http:\/\/\S+)\/v3\/\{project_id\} and/.exec(
+        out,
+      )![1]!;
+      assert.notEqual(cinderUrl, url);
+      const versions = await fetch(`${cinderUrl}/`);
+      assert.ok(versions.status < 500, `cinder root: ${versions.status}`);
+      await versions.arrayBuffer();
       const r = await fetch(`${url}/identity/v3/auth/tokens`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
