@@ -246,7 +246,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
       for (let i = 0; i < n; i++) {
         const g = first + i;
         const len = Math.min(CHUNK_SIZE, size - g * CHUNK_SIZE);
-        const mustRead = !parentIds || g >= sameUpTo || !hinted || hinted[g] === 1;
+        const mustRead = !parentIds || g >= sameUpTo || !hinted || (hinted[g >>> 3]! & (1 << (g & 7))) !== 0;
         lens[i] = mustRead ? len : 0;
         if (mustRead) toRead++;
       }
@@ -288,6 +288,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
       inflight.add(p);
     }
     await Promise.allSettled([...inflight]);
+    if (!failure && req.signal?.aborted) failure = new AbortedError(`backup ${req.backupId} aborted`);
     if (failure) {
       await packs.abandon();
       await Promise.allSettled(segmentPuts);
@@ -313,6 +314,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
       stats: { ...stats, durationMs: 0 },
     };
     const name = ctx.manifestName(req.backupId);
+    if (req.signal?.aborted) throw new AbortedError(`backup ${req.backupId} aborted`);
     lease.assertFresh();
     meta.stats.durationMs = Math.round(performance.now() - t0);
     const env = sealEnvelope(ctx.keys.encKey, MAGIC.manifest, name, encodeManifest(meta, segmentIds));
@@ -373,8 +375,9 @@ async function readFully(vol: Volume, buf: Buffer, position: number, path: strin
   }
 }
 
+/** One bit per chunk (2 MiB per TiB of volume): set when a changed extent touches the chunk. */
 function changedBitmap(extents: Extent[], size: number, chunkCount: number): Uint8Array {
-  const bits = new Uint8Array(chunkCount);
+  const bits = new Uint8Array(Math.ceil(chunkCount / 8));
   for (const ext of extents) {
     if (!Array.isArray(ext) || ext.length !== 2)
       throw new InvalidRequestError('a changed extent is [offset, length]');
@@ -384,7 +387,8 @@ function changedBitmap(extents: Extent[], size: number, chunkCount: number): Uin
     }
     if (len === 0 || off >= size) continue;
     const end = Math.min(size, off + len);
-    bits.fill(1, Math.floor(off / CHUNK_SIZE), Math.ceil(end / CHUNK_SIZE));
+    for (let c = Math.floor(off / CHUNK_SIZE), last = Math.ceil(end / CHUNK_SIZE); c < last; c++)
+      bits[c >>> 3]! |= 1 << (c & 7);
   }
   return bits;
 }

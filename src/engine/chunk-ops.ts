@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import {
   BLOB_OVERHEAD,
@@ -121,6 +121,7 @@ export class ChunkOps {
   private seal(v: SlotViews, req: SealReq): SealRes {
     const out: Array<[number, number, number]> = [];
     const encKey = Buffer.from(req.encKey);
+    const nonces = randomBytes(NONCE_LEN * req.idx.length); // one call per batch, not per chunk
     let pos = 0;
     for (let k = 0; k < req.idx.length; k++) {
       const i = req.idx[k]!;
@@ -131,7 +132,7 @@ export class ChunkOps {
       const body = useZ ? this.scratch.subarray(0, clen) : data;
       const flags = useZ ? FLAG_ZSTD : 0;
       const nonce = v.b.subarray(pos, pos + NONCE_LEN);
-      randomFillSync(nonce);
+      nonces.copy(nonce, 0, k * NONCE_LEN, (k + 1) * NONCE_LEN);
       const c = createCipheriv('aes-256-gcm', encKey, nonce);
       c.setAAD(chunkAad(v.ids.subarray(i * ID_LEN, (i + 1) * ID_LEN), flags));
       const ct = c.update(body);

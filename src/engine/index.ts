@@ -34,7 +34,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const store = new RetryingObjectStore(opts.store);
   const stateDir = opts.stateDir ?? defaultStateDir();
   const workers = opts.workers ?? 2;
-  const pool = new WorkerPool(workers, Math.max(4, workers * 3));
+  const pool = new WorkerPool(workers, Math.max(4, workers * 4));
   const ttl = opts.leaseTtlMs ?? 10 * 60_000;
   const vaults = new Map<string, Promise<{ vault: Vault; ctx: VaultContext }>>();
   let closed = false;
@@ -58,7 +58,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
             index,
             pool,
             new Leases(store, prefix, ttl),
-            opts.restoreVerifiesDigests ?? true,
+            opts.restoreVerifiesDigests ?? false,
           );
           return { vault: new Vault(ctx), ctx };
         })();

@@ -241,6 +241,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       }
     }
     await Promise.allSettled([...inflight]);
+    if (!failure && opts.signal?.aborted) failure = new AbortedError(`restore of ${opts.backupId} aborted`);
     if (failure) throw failure;
     if (vol) {
       try {

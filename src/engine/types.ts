@@ -12,7 +12,11 @@ export interface EngineOptions {
   workers?: number;
   /** Lease time-to-live for GC safety (docs/format.md); default 10 minutes. */
   leaseTtlMs?: number;
-  /** Restore re-checks every chunk's keyed digest, not only its GCM tag; default true. */
+  /**
+   * Restore also re-computes every chunk's keyed digest; default false: each chunk's AES-GCM tag (with the chunk
+   * id as associated data) already proves it is the stored chunk, so corruption is caught either way. verify()
+   * always checks both.
+   */
   restoreVerifiesDigests?: boolean;
 }
 
