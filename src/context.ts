@@ -7,10 +7,12 @@ import { SqlIdentityStore } from './catalog/identity.js';
 import { SqlInventoryStore } from './catalog/inventory.js';
 import type { Database } from './catalog/schema.js';
 import type { Config } from './config.js';
+import { secretBoxFromMasterKey } from './domain/identity-secrets.js';
 import { IdentityService } from './domain/identity-service.js';
 import { fsPathProbe } from './domain/inventory-fs.js';
 import { InventoryService } from './domain/inventory.js';
 import { type Engine, openEngine } from './engine/index.js';
+import { loadMasterKey } from './engine/keys.js';
 import { JobQueue } from './jobs/queue.js';
 import { FsObjectStore } from './objects/index.js';
 import { cbrServiceFactory } from './services/index.js';
@@ -68,8 +70,17 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
   const log = opts.log ?? pino({ level: process.env.OPENCBR_LOG_LEVEL ?? 'info' });
   const now = opts.now ?? (() => new Date());
   const db = await openCatalogDb(opts.catalogPath ?? config.catalogPath);
+  let masterKey: Buffer;
+  try {
+    // Created (0600) on first use; the same key the engine encrypts backups with.
+    masterKey = await loadMasterKey({ keyFile: config.masterKeyFile });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   const identity = new IdentityService(new SqlIdentityStore(db), {
     tokenTtlSeconds: config.tokenTtlSeconds,
+    secrets: secretBoxFromMasterKey(masterKey),
     now,
   });
   const inventory = new InventoryService(new SqlInventoryStore(db), {
@@ -106,7 +117,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     try {
       const engine = await openEngine({
         store: new FsObjectStore(config.objectsDir),
-        masterKey: { keyFile: config.masterKeyFile },
+        masterKey: { key: masterKey },
         stateDir: path.join(config.dataDir, 'engine'),
         workers: opts.engineWorkers,
       });

@@ -1,6 +1,7 @@
 // Identity use cases: bootstrap, projects/users/credentials, password auth, tokens, AK/SK verification.
 import type { CredentialRow, DomainRow, ProjectRow, TokenRow, UserRow } from '../catalog/identity-tables.js';
 import { AppError } from './errors.js';
+import type { SecretBox } from './identity-secrets.js';
 import { type SignableRequest, parseSdkAuthorization, verifySdkSignature } from './identity-signing.js';
 import {
   ADMIN_ROLE,
@@ -104,6 +105,8 @@ export interface Credential {
 
 export interface IdentityOptions {
   tokenTtlSeconds: number;
+  /** Seals AK/SK secrets in the catalog (src/domain/identity-secrets.ts); without it they are stored as given. */
+  secrets?: SecretBox;
   now?: () => Date;
   /**
    * How long a validated token is trusted from memory before the catalog is asked again (default 5000 ms;
@@ -507,9 +510,11 @@ export class IdentityService {
         field: 'project',
       });
     }
+    const access = newAccessKey();
+    const secret = newSecretKey();
     const row: CredentialRow = {
-      access: newAccessKey(),
-      secret: newSecretKey(),
+      access,
+      secret: this.opts.secrets ? this.opts.secrets.seal(secret, access) : secret,
       user_id: user.id,
       project_id: project?.id ?? null,
       description: input.description ?? '',
@@ -518,7 +523,7 @@ export class IdentityService {
       last_used_at: null,
     };
     await this.store.insertCredential(row);
-    return { ...toCredential(row), secret: row.secret };
+    return { ...toCredential(row), secret };
   }
 
   async listCredentials(filter: { user?: Ref & { domain?: Ref } } = {}): Promise<Credential[]> {
@@ -565,7 +570,14 @@ export class IdentityService {
     const cred = await this.store.getCredential(parsed.access);
     if (!cred || cred.status !== 'active') throw new AppError('unauthenticated', 'Unknown access key.');
     const now = this.now();
-    const check = verifySdkSignature(req, parsed, cred.secret, now);
+    let secret: string;
+    try {
+      secret = this.opts.secrets ? this.opts.secrets.open(cred.secret, cred.access) : cred.secret;
+    } catch {
+      // Sealed under another master key: the key cannot be used here.
+      throw new AppError('unauthenticated', 'The access key cannot be verified.');
+    }
+    const check = verifySdkSignature(req, parsed, secret, now);
     if (!check.ok) {
       const why: Record<typeof check.reason, string> = {
         'missing-date': 'X-Sdk-Date must be present and signed.',

@@ -250,6 +250,37 @@ describe('AK/SK requests and tenancy', () => {
     assert.equal((await unsigned(`/opencbr/v1/${projectB}/volumes`, akB, skB)).statusCode, 200);
   });
 
+  test('secret keys are sealed in the catalog under the master key', async () => {
+    const row = await p.ctx.db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('access', '=', ak)
+      .executeTakeFirstOrThrow();
+    assert.ok(!row.secret.includes(sk));
+    assert.match(row.secret, /^aesgcm1:/);
+    // Another key's sealed secret copied onto this key id does not open (the key id is authenticated).
+    const rowB = await p.ctx.db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('access', '=', akB)
+      .executeTakeFirstOrThrow();
+    await p.ctx.db.updateTable('credentials').set({ secret: rowB.secret }).where('access', '=', ak).execute();
+    try {
+      const r = await send('GET', `/opencbr/v1/${projectA}/volumes`, { project: projectA, sk: skB });
+      assert.equal(r.statusCode, 401);
+    } finally {
+      await p.ctx.db
+        .updateTable('credentials')
+        .set({ secret: row.secret })
+        .where('access', '=', ak)
+        .execute();
+    }
+    assert.equal(
+      (await send('GET', `/opencbr/v1/${projectA}/volumes`, { project: projectA })).statusCode,
+      200,
+    );
+  });
+
   test('a deleted credential stops working', async () => {
     const c = await p.ctx.identity.createCredential({ user: { name: 'admin' }, project: { id: projectA } });
     let r = await send('GET', `/opencbr/v1/${projectA}/volumes`, {
