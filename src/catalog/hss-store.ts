@@ -180,6 +180,24 @@ export class HssStore {
     });
   }
 
+  /** Every enabled policy bound to a vault, all projects (the policy runner's work list). */
+  async enabledBoundPolicies(): Promise<BackupPolicyRow[]> {
+    return this.db
+      .selectFrom('hss_backup_policies')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .where('vault_id', 'is not', null)
+      .execute();
+  }
+
+  /** Claims a schedule slot: true for exactly one caller per (policy, slot). */
+  async claimSlot(id: string, previous: string | null, slot: string): Promise<boolean> {
+    let q = this.db.updateTable('hss_backup_policies').set({ last_run_at: slot }).where('id', '=', id);
+    q = previous === null ? q.where('last_run_at', 'is', null) : q.where('last_run_at', '=', previous);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async listBackupPolicies(
     projectId: string,
     f: { id?: string; limit: number; offset: number },

@@ -54,6 +54,8 @@ export interface HssBackupPoliciesTable {
   pattern_json: string;
   trigger_id: string;
   start_time: string;
+  /** Canonical timestamp of the last schedule slot run (null: never ran). */
+  last_run_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -12,6 +12,8 @@ import { AppError, isAppError } from '../../domain/errors.js';
 import { requireProjectAuth } from '../auth.js';
 import { type ProtocolDeps, protocolDeps } from '../cinder/deps.js';
 import { renderHssError } from './errors.js';
+import { startPolicyRunner } from './policy-runner.js';
+import { parseRule } from './schedule.js';
 import {
   AssociatePolicyBody,
   BackCopyList,
@@ -76,29 +78,16 @@ function daysAgo(q: Q): string | undefined {
   return new Date(Date.now() - days * 86_400_000).toISOString().replace('Z', '000Z');
 }
 
-const RRULE_KEYS = new Set(['FREQ', 'BYDAY', 'BYHOUR', 'BYMINUTE', 'INTERVAL']);
 function checkPatterns(field: string, patterns: string[]): void {
   for (const [i, p] of patterns.entries()) {
-    const parts = p.split(';');
-    const keys = new Map(parts.map((x) => x.split('=') as [string, string]));
-    const ok =
-      parts.every((x) => /^[A-Z]+=[A-Z0-9,]+$/.test(x) && RRULE_KEYS.has(x.split('=')[0]!)) &&
-      (keys.get('FREQ') === 'DAILY' || keys.get('FREQ') === 'WEEKLY') &&
-      (!keys.has('BYHOUR') ||
-        keys
-          .get('BYHOUR')!
-          .split(',')
-          .every((h) => Number(h) >= 0 && Number(h) <= 23)) &&
-      (!keys.has('BYMINUTE') ||
-        keys
-          .get('BYMINUTE')!
-          .split(',')
-          .every((m) => Number(m) >= 0 && Number(m) <= 59));
-    if (!ok)
+    try {
+      parseRule(p);
+    } catch (err) {
       throw invalid(
         `${field}[${i}]`,
-        `${p} is not a supported schedule (FREQ=DAILY|WEEKLY;BYHOUR=..;BYMINUTE=..)`,
+        `${p} is not a supported schedule (FREQ=DAILY|WEEKLY;BYDAY=..;BYHOUR=..;BYMINUTE=..;INTERVAL=..): ${(err as Error).message}`,
       );
+    }
   }
 }
 
@@ -127,6 +116,15 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const hss = new HssStore(ctx.db);
   const preHandler = requireProjectAuth(ctx);
+
+  // HSS backup policies run from the process that serves the API (a slot is claimed in the catalog first).
+  let stopRunner: (() => Promise<void>) | null = null;
+  app.addHook('onReady', async () => {
+    stopRunner = startPolicyRunner(ctx);
+  });
+  app.addHook('onClose', async () => {
+    if (stopRunner) await stopRunner();
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = renderHssError(error);
@@ -687,6 +685,7 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
           pattern_json: JSON.stringify(r.cycle.trigger.properties.pattern),
           trigger_id: randomUUID(),
           start_time: now.slice(0, 19).replace('T', ' '),
+          last_run_at: null,
           created_at: now,
           updated_at: now,
         });

@@ -6,6 +6,7 @@ import * as m0002 from './0002_inventory.js';
 import * as m0003 from './0003_jobs.js';
 import * as m0010 from './0010_cbr.js';
 import * as m0020 from './0020_cinder_hss.js';
+import * as m0021 from './0021_hss_policy_runs.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0003_jobs': m0003,
   '0010_cbr': m0010,
   '0020_cinder_hss': m0020,
+  '0021_hss_policy_runs': m0021,
 };
