@@ -1,6 +1,6 @@
 // Persistence of vaults, checkpoints, backups and operation logs: the only place that knows the CBR tables.
 // One Kysely query builder for SQLite and PostgreSQL; rows are converted to domain objects here.
-import type { Expression, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { CompiledQuery, Expression, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
 import type {
   Backup,
   BackupFilter,
@@ -66,6 +66,7 @@ export interface OplogListFilter {
 
 export class CbrStore {
   readonly db: Db;
+  private treeQuery: CompiledQuery<CbrBackupsTable> | undefined;
   // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes CbrTables.
   constructor(db: Kysely<any>) {
     this.db = db as Db;
@@ -341,11 +342,13 @@ export class CbrStore {
 
   /** A backup and its disk children in one query (the ShowBackup hot path). */
   async getBackupTree(id: string): Promise<{ backup: Backup; children: Backup[] } | null> {
-    const rows = await this.db
+    // Built and compiled once; each call only binds the id (the hot path of ShowBackup).
+    this.treeQuery ??= this.db
       .selectFrom('cbr_backups')
       .selectAll()
-      .where((eb) => eb.or([eb('id', '=', id), eb('parent_id', '=', id)]))
-      .execute();
+      .where((eb) => eb.or([eb('id', '=', '?'), eb('parent_id', '=', '?')]))
+      .compile();
+    const { rows } = await this.db.executeQuery<CbrBackupsTable>({ ...this.treeQuery, parameters: [id, id] });
     const top = rows.find((r) => r.id === id);
     if (!top) return null;
     const children = rows.filter((r) => r.id !== id).sort((a, b) => a.disk_index - b.disk_index);
