@@ -116,8 +116,9 @@ export async function seedBackups(
   while (n < opts.count) {
     const r = pick(resources);
     const server = r.vault.objectType === 'server';
-    // Timestamps drawn from a coarse grid (whole seconds) so that ties occur and tie-breaking is exercised.
-    const created = t0 + Math.floor(rand() * 3e7) * 1_000_000;
+    // A catalog grows in time order; about three backups per second, so that ties occur and
+    // tie-breaking is exercised (and index inserts are mostly appends, which keeps seeding fast).
+    const created = t0 + Math.floor(n / 3 + rand() * 2) * 1_000_000;
     const status = pick(SEED_STATUSES);
     const done = status === 'available' || status === 'restoring' || status === 'deleting';
     const b: Backup = {

@@ -158,4 +158,15 @@ test('volume backup fails cleanly when the volume shrinks; earlier backups intac
   assert.equal(del.status, 204);
   await h.drain();
   assert.equal((await h.req('GET', `/v3/${h.a.projectId}/backups/${b2.id}`)).status, 404);
+
+  // Deleting the vault deletes its backups (data included) and frees the volume for another vault.
+  const cp3 = await checkpoint(vault.id);
+  await h.drain();
+  const [b3] = await backupsOf(cp3.id);
+  assert.equal(b3.status, 'available');
+  assert.equal((await h.req('DELETE', `/v3/${h.a.projectId}/vaults/${vault.id}`)).status, 204);
+  assert.equal((await h.req('GET', `/v3/${h.a.projectId}/backups/${b1.id}`)).status, 404);
+  assert.equal((await h.req('GET', `/v3/${h.a.projectId}/backups/${b3.id}`)).status, 404);
+  const again = await createVault(h, 'disk', [{ id: v.id, type: 'OS::Cinder::Volume' }], 'disk-vault-2');
+  assert.equal(again.resources[0].id, v.id);
 });
