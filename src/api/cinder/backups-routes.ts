@@ -53,7 +53,6 @@ async function viewInputs(
   scope: CinderRequestScope,
   items: Backup[],
 ): Promise<BackupViewInput[]> {
-  const ids = items.map((b) => b.id);
   const byProject = new Map<string, string[]>();
   for (const b of items) byProject.set(b.projectId, [...(byProject.get(b.projectId) ?? []), b.id]);
   const extras = new Map<string, Awaited<ReturnType<ProtocolDeps['cinder']['get']>>>();
@@ -66,7 +65,6 @@ async function viewInputs(
   for (const b of items) {
     if (!vaults.has(b.vaultId)) vaults.set(b.vaultId, await deps.cbr.getVault(b.projectId, b.vaultId));
   }
-  void ids;
   return items.map((b) => {
     const x = extras.get(b.id) ?? null;
     return {
@@ -438,8 +436,8 @@ export function registerBackupRoutes(r: RouteRegistration): void {
     if (!force && b.status !== 'available' && b.status !== 'error') {
       throw invalidBackup('Backup status must be available or error');
     }
-    const deps2 = await deps.cinder.dependentCounts(b.projectId, [b.id]);
-    if ((deps2.get(b.id) ?? 0) > 0) throw invalidBackup('Incremental backups exist for this backup.');
+    const dependents = await deps.cinder.dependentCounts(b.projectId, [b.id]);
+    if ((dependents.get(b.id) ?? 0) > 0) throw invalidBackup('Incremental backups exist for this backup.');
     if (force && b.status !== 'available' && b.status !== 'error') {
       // Forced delete of a stuck backup: settle it in `error` first so the shared delete accepts it.
       await deps.cbr.updateBackup(b.id, { status: 'error', updatedAt: nowTimestamp() });

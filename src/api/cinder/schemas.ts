@@ -245,4 +245,3 @@ export const VersionItem = Type.Object({
   'media-types': Type.Array(Type.Object({ base: Type.String(), type: Type.String() })),
 });
 export const VersionsDoc = Type.Object({ versions: Type.Array(VersionItem) });
-export const VersionDoc = Type.Object({ version: VersionItem });
