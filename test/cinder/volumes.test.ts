@@ -1,6 +1,7 @@
 // Read side of Cinder's volumes API over the inventory, and project-less (3.67) URLs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { signRequest } from '../iam/helpers.js';
 import { type Harness, declareVolume, startHarness } from './harness.js';
 
 let h: Harness;
@@ -136,5 +137,44 @@ describe('Cinder volumes (read side)', () => {
     );
     const none = await get('/volume/v3/volumes', null);
     assert.equal(none.statusCode, 401);
+  });
+
+  it('accepts AK/SK signed requests (Cinder and HSS), with and without {project_id}', async () => {
+    const cred = await h.ctx.identity.createCredential({ user: { name: 'admin' } });
+    const signed = (url: string, project: string) =>
+      h.app.inject({
+        method: 'GET',
+        url,
+        headers: signRequest({
+          method: 'GET',
+          url,
+          headers: { Host: 'localhost:80', 'X-Project-Id': project, 'Content-Type': 'application/json' },
+          ak: cred.access,
+          sk: cred.secret,
+        }),
+      });
+    const withProject = await signed(`/volume/v3/${P}/volumes?sort=name:asc`, P);
+    assert.equal(withProject.statusCode, 200, withProject.body);
+    assert.equal((withProject.json() as Vols).volumes.length, 3);
+    const projectless = await signed('/volume/v3/volumes', P);
+    assert.equal(projectless.statusCode, 200, projectless.body);
+    assert.equal((projectless.json() as Vols).volumes.length, 3);
+    const hss = await signed(`/v5/${P}/ransomware/server`, P);
+    assert.equal(hss.statusCode, 200, hss.body);
+    const wrong = await signed(`/volume/v3/${h.otherProjectId}/volumes`, h.otherProjectId);
+    assert.equal(wrong.statusCode, 403, wrong.body);
+    const tampered = await h.app.inject({
+      method: 'GET',
+      url: `/volume/v3/${P}/volumes?limit=1`,
+      headers: signRequest({
+        method: 'GET',
+        url: `/volume/v3/${P}/volumes`,
+        headers: { Host: 'localhost:80', 'X-Project-Id': P },
+        ak: cred.access,
+        sk: cred.secret,
+      }),
+    });
+    assert.equal(tampered.statusCode, 401);
+    assert.ok('unauthorized' in (tampered.json() as object));
   });
 });
