@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { AppError, reasonPhrase, toAppError } from '../../domain/errors.js';
 import type { TokenInfo, User } from '../../domain/identity-service.js';
 import { ADMIN_ROLE } from '../../domain/identity.js';
-import { AuthRequest, KeystoneError, TokenQuery } from './schemas.js';
+import { AuthRequest, KeystoneError, TokenQuery, TokenResponse } from './schemas.js';
 import { baseUrl, catalogView, projectView, tokenView, versionView } from './views.js';
 
 export function keystoneErrorBody(err: AppError) {
@@ -71,7 +71,7 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
           summary: 'Issue a token (password or token method)',
           body: AuthRequest,
           querystring: TokenQuery,
-          response: { 400: KeystoneError, 401: KeystoneError },
+          response: { 201: TokenResponse, 400: KeystoneError, 401: KeystoneError },
         },
       },
       async (request, reply) => {
@@ -164,6 +164,7 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
           tags: ['identity'],
           summary: 'Validate a token and show it (HEAD: check only)',
           querystring: TokenQuery,
+          response: { 200: TokenResponse, 401: KeystoneError, 403: KeystoneError, 404: KeystoneError },
         },
       },
       async (request, reply) => {
