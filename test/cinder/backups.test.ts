@@ -616,6 +616,9 @@ describe('Cinder v3 backups API', () => {
       });
       assert.equal(into.statusCode, 400);
       assert.equal((await call('GET', `/volume/v3/${P}/backups/${id}`)).json().backup.status, 'creating');
+      const force = await call('POST', `/volume/v3/${P}/backups/${id}/action`, { payload: { 'os-force_delete': {} } });
+      assert.equal(force.statusCode, 400);
+      assert.match(res400(force), /still running/);
     } finally {
       await h.ctx.jobs.start();
     }

@@ -429,6 +429,15 @@ export function registerBackupRoutes(r: RouteRegistration): void {
     );
   }
 
+  /** True when a queued or running job (backup, restore, delete) names this backup. */
+  async function jobWorksOn(projectId: string, backupId: string): Promise<boolean> {
+    for (const status of ['queued', 'running'] as const) {
+      const jobs = await ctx.jobs.list({ status, projectId, limit: 10_000 });
+      if (jobs.some((j) => (j.payload as { backupId?: unknown } | null)?.backupId === backupId)) return true;
+    }
+    return false;
+  }
+
   /** Cinder's delete rules: available or error (unless forced), and no incremental backup depends on it. */
   async function deleteBackup(scope: CinderRequestScope, id: string, force: boolean): Promise<void> {
     const deps = protocolDeps(ctx);
@@ -439,7 +448,11 @@ export function registerBackupRoutes(r: RouteRegistration): void {
     const dependents = await deps.cinder.dependentCounts(b.projectId, [b.id]);
     if ((dependents.get(b.id) ?? 0) > 0) throw invalidBackup('Incremental backups exist for this backup.');
     if (force && b.status !== 'available' && b.status !== 'error') {
-      // Forced delete of a stuck backup: settle it in `error` first so the shared delete accepts it.
+      // Forced delete of a stuck backup. One that a job is still working on is not stuck: deleting under a
+      // running backup/restore would race it, so that is refused; a stuck one is settled in `error` first.
+      if (await jobWorksOn(scope.projectId, b.id)) {
+        throw invalidBackup(`a ${b.status} job is still running on backup ${b.id}; wait for it to finish.`);
+      }
       await deps.cbr.updateBackup(b.id, { status: 'error', updatedAt: nowTimestamp() });
     }
     await deps.backups.delete(scope.projectId, b.id);
