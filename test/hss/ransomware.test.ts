@@ -353,4 +353,58 @@ describe('HSS v5 ransomware backup APIs', () => {
     const dp = await call('DELETE', `/v5/${P}/ransomware/protection/policy?policy_id=${protectionPolicyId}`);
     assert.equal(dp.statusCode, 200, dp.body);
   });
+
+  it('switching backup protection off through open unbinds the host; another vault is reported, not stolen', async () => {
+    const open = (backup: 'opened' | 'closed', vault?: string) =>
+      call('POST', `/v5/${P}/ransomware/protection/open`, {
+        payload: {
+          operating_system: 'Linux',
+          ransom_protection_status: 'closed',
+          backup_protection_status: backup,
+          ...(vault ? { backup_resources: { vault_id: vault } } : {}),
+          agent_id_list: [],
+          host_id_list: [serverId],
+        },
+      });
+    const server = async () =>
+      (
+        (await call('GET', `/v5/${P}/ransomware/server`)).json() as {
+          data_list: Array<Record<string, unknown>>;
+        }
+      ).data_list[0]!;
+    assert.equal((await open('opened', vaultId)).statusCode, 200);
+    assert.equal((await server()).vault_id, vaultId);
+    // a second server vault: the host stays where it is and the error is reported
+    const other = await call('POST', `/v3/${P}/vaults`, {
+      payload: {
+        vault: {
+          name: 'other-server-vault',
+          billing: {
+            consistent_level: 'crash_consistent',
+            object_type: 'server',
+            protect_type: 'backup',
+            size: 100,
+          },
+          resources: [],
+        },
+      },
+    });
+    assert.equal(other.statusCode, 200, other.body);
+    const otherId = (other.json() as { vault: { id: string } }).vault.id;
+    assert.equal((await open('opened', otherId)).statusCode, 200);
+    const s1 = await server();
+    assert.equal(s1.backup_protection_status, 'failed_to_turn_on_backup');
+    assert.deepEqual(s1.backup_error, {
+      error_code: 1,
+      error_description: `The host is already bound to vault ${vaultId}.`,
+    });
+    assert.equal((await open('closed')).statusCode, 200);
+    const s2 = await server();
+    assert.equal(s2.backup_protection_status, 'closed');
+    assert.equal(s2.vault_id, '');
+    const vault = (await call('GET', `/v3/${P}/vaults/${vaultId}`)).json() as {
+      vault: { resources: unknown[] };
+    };
+    assert.equal(vault.vault.resources.length, 0);
+  });
 });

@@ -721,6 +721,12 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
           if (!bound) await deps.vaults.addResources(projectId, vault.id, [{ id: h.hostId, kind: 'server' }]);
           row.vault_id = vault.id;
         }
+      } else if (old?.vault_id) {
+        // Backup protection switched off: the host leaves the vault HSS bound it to (its backups stay).
+        if ((await deps.cbr.vaultOfResource(projectId, h.hostId)) === old.vault_id) {
+          await deps.vaults.removeResources(projectId, old.vault_id, [h.hostId]);
+        }
+        row.vault_id = null;
       }
       await hss.putHost(row);
     }
