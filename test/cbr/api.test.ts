@@ -702,3 +702,30 @@ describe('operation logs and protectables', () => {
     );
   });
 });
+
+describe('responses match the documented schemas', () => {
+  test('ShowBackup, ListBackups, ShowCheckpoint, vaults, operation logs validate against their schemas', async () => {
+    const { Ajv } = await import('ajv');
+    const S = await import('../../src/api/cbr/schemas.js');
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const check = (schema: object, body: unknown, what: string) => {
+      const validate = ajv.compile(schema);
+      assert.ok(validate(body), `${what}: ${JSON.stringify(validate.errors)}`);
+    };
+    check(S.ShowBackupResponse, (await h.req('GET', `/v3/${pa}/backups/${backupId}`)).json, 'ShowBackup');
+    check(S.ListBackupsResponse, (await h.req('GET', `/v3/${pa}/backups`)).json, 'ListBackups');
+    check(
+      S.CheckpointResponse,
+      (await h.req('GET', `/v3/${pa}/checkpoints/${checkpointId}`)).json,
+      'ShowCheckpoint',
+    );
+    check(S.VaultResponse, (await h.req('GET', `/v3/${pa}/vaults/${diskVault.id}`)).json, 'ShowVault');
+    check(S.ListVaultResponse, (await h.req('GET', `/v3/${pa}/vaults`)).json, 'ListVault');
+    check(S.ListOperationLogsResponse, (await h.req('GET', `/v3/${pa}/operation-logs`)).json, 'ListOpLogs');
+    // The schemas forbid nothing by default; every documented field must be present.
+    const required = (S.BackupResp as { required?: string[] }).required ?? [];
+    assert.ok(
+      required.includes('children') && required.includes('extend_info') && required.includes('resource_az'),
+    );
+  });
+});

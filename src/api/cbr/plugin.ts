@@ -47,6 +47,9 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   const { ctx } = opts;
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(cbrErrorHandler);
+  // Response schemas document the wire (OpenAPI); the mappers already produce exactly those fields, and for
+  // these nested, null-rich shapes JSON.stringify is about twice as fast as a compiled schema serializer.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const preHandler = requireProjectAuth(ctx);
   const svc = () => ctx.services;
   const tags = ['cbr'];
