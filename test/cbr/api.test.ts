@@ -85,6 +85,9 @@ describe('tenancy', () => {
       assertCbrError(await h.req(m, u, { token: 'not-a-token' }), 401);
       assertCbrError(await h.req(m, u, { token: h.b.token }), 403, 'BackupService.8600');
     }
+    // Authentication comes before validation: an anonymous bad request is 401, not 400.
+    assertCbrError(await h.req('POST', `/v3/${pa}/vaults`, { token: null, body: { vault: 5 } }), 401);
+    assertCbrError(await h.req('GET', `/v3/${pa}/backups?limit=0`, { token: h.b.token }), 403);
     // Nothing was deleted by the refused DELETE.
     assert.equal((await h.req('GET', `/v3/${pa}/backups/${backupId}`)).status, 200);
   });

@@ -50,7 +50,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   // Response schemas document the wire (OpenAPI); the mappers already produce exactly those fields, and for
   // these nested, null-rich shapes JSON.stringify is about twice as fast as a compiled schema serializer.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  const preHandler = requireProjectAuth(ctx);
+  // Authenticate before validating, so that an anonymous request learns nothing from validation errors.
+  const preValidation = requireProjectAuth(ctx);
   const svc = () => ctx.services;
   const tags = ['cbr'];
 
@@ -77,7 +78,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.post(
     vaults,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'CreateVault',
@@ -121,7 +122,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     vaults,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ListVault',
@@ -159,7 +160,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     `${vaults}/summary`,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowSummary',
@@ -176,7 +177,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     `${vaults}/:vault_id`,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowVault',
@@ -192,7 +193,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.put(
     `${vaults}/:vault_id`,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'UpdateVault',
@@ -219,7 +220,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
 
   app.delete(
     `${vaults}/:vault_id`,
-    { preHandler, schema: { tags, summary: 'DeleteVault', params: VaultParams, response: errors } },
+    { preValidation, schema: { tags, summary: 'DeleteVault', params: VaultParams, response: errors } },
     async (req, reply) => {
       await svc().vaults.delete(req.params.project_id, req.params.vault_id);
       return noContent(reply, 204);
@@ -229,7 +230,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.post(
     `${vaults}/:vault_id/addresources`,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'AddVaultResource',
@@ -256,7 +257,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.post(
     `${vaults}/:vault_id/removeresources`,
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'RemoveVaultResource',
@@ -278,7 +279,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.post(
     '/v3/:project_id/checkpoints',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'CreateCheckpoint',
@@ -309,7 +310,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/checkpoints/:checkpoint_id',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowCheckpoint',
@@ -328,7 +329,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/backups',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ListBackups',
@@ -350,7 +351,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/backups/:backup_id',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowBackup',
@@ -367,7 +368,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.put(
     '/v3/:project_id/backups/:backup_id',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'UpdateBackup',
@@ -388,7 +389,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
 
   app.delete(
     '/v3/:project_id/backups/:backup_id',
-    { preHandler, schema: { tags, summary: 'DeleteBackup', params: BackupParams, response: errors } },
+    { preValidation, schema: { tags, summary: 'DeleteBackup', params: BackupParams, response: errors } },
     async (req, reply) => {
       await svc().backups.delete(req.params.project_id, req.params.backup_id);
       return noContent(reply, 204);
@@ -398,7 +399,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.post(
     '/v3/:project_id/backups/:backup_id/restore',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'RestoreBackup',
@@ -422,7 +423,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/operation-logs',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ListOpLogs',
@@ -470,7 +471,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/operation-logs/:operation_log_id',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowOpLog',
@@ -493,7 +494,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/protectables/:protectable_type/instances',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ListProtectable',
@@ -529,7 +530,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   app.get(
     '/v3/:project_id/protectables/:protectable_type/instances/:instance_id',
     {
-      preHandler,
+      preValidation,
       schema: {
         tags,
         summary: 'ShowProtectable',
