@@ -214,7 +214,7 @@ export class JobQueue {
       if (!(await this.store.adopt(row.id, row.lease_owner, this.workerId, now.toISOString(), leaseUntil)))
         continue;
       const job = toJob(row);
-      const message = `interrupted: the worker running this job stopped (${row.lease_owner ?? 'unknown'})`;
+      const message = `the process running this job stopped (worker ${row.lease_owner ?? 'unknown'})`;
       const decision = await this.callRecover(job, 'interrupted', message);
       const retry = decision === 'retry' && row.attempts < row.max_attempts;
       await this.store.finish(
@@ -329,7 +329,7 @@ export class JobQueue {
       const now = () => this.now().toISOString();
       if (ctrl.signal.aborted) {
         // Stopped mid-run (shutdown): settle like a crash, so nothing stays in progress.
-        const text = `interrupted: ${errorText(ctrl.signal.reason ?? err)}`;
+        const text = errorText(ctrl.signal.reason ?? err);
         const decision = await this.callRecover(job, 'interrupted', text);
         const retry = decision === 'retry' && job.attempts < job.maxAttempts;
         await this.store.finish(

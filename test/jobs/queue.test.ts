@@ -162,7 +162,7 @@ describe('job queue', () => {
     // One attempt allowed by default: recovered as failed, and the hook ran once.
     assert.deepEqual(calls, ['interrupted']);
     assert.equal((await w2.get(id))?.status, 'failed');
-    assert.match((await w2.get(id))?.error ?? '', /interrupted/);
+    assert.match((await w2.get(id))?.error ?? '', /stopped/);
     // Worker 1 wakes up: its late completion must not overwrite the recovered outcome.
     release();
     await sleep(50);
