@@ -224,6 +224,34 @@ describe('Keystone tokens', () => {
     assert.equal(r.statusCode, 200);
   });
 
+  test('the token method re-scopes an unscoped token to a project', async () => {
+    const u = await issue({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', domain: { name: 'Default' }, password: ADMIN_PASSWORD } },
+        },
+        scope: 'unscoped',
+      },
+    });
+    const unscoped = String(u.headers['x-subject-token']);
+    const project = await p.ctx.identity.getProject({ name: 'admin' });
+    const r = await issue({
+      auth: {
+        identity: { methods: ['token'], token: { id: unscoped } },
+        scope: { project: { id: project.id } },
+      },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+    const t = (r.json() as J).token;
+    assert.deepEqual(t.methods, ['token', 'password']);
+    assert.equal(t.project.id, project.id);
+    const bad = await issue({ auth: { identity: { methods: ['token'], token: { id: 'nope' } } } });
+    assert.equal(bad.statusCode, 401);
+    const other = await issue({ auth: { identity: { methods: ['totp'] } } });
+    assert.equal(other.statusCode, 401);
+  });
+
   test('GET /v3/auth/projects lists the projects the user has a role on', async () => {
     const proj = await p.ctx.identity.createProject({ name: 'listed' });
     await p.ctx.identity.createUser({ name: 'lister', password: 'Lister-pass-1', project: { id: proj.id } });
