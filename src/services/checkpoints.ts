@@ -467,11 +467,16 @@ export class CheckpointService {
     if (c) {
       const all = await this.deps.store.backupsOfCheckpoint(c.id);
       const topLevel = all.filter((b) => b.parentId === null);
+      // Backup count and size per resource as the vault now holds them (this run included).
+      const vault = await this.deps.store.getVault(c.projectId, c.vaultId);
       const resources: CheckpointResource[] = c.resources.map((r) => {
         const b = topLevel.find((x) => x.resourceId === r.id);
+        const held = vault?.resources.find((x) => x.id === r.id);
+        const counts = held ? { backupCount: held.backupCount, backupBytes: held.backupBytes } : {};
         return b
           ? {
               ...r,
+              ...counts,
               protectStatus:
                 b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
             }
