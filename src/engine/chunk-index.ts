@@ -25,6 +25,12 @@ export interface ChunkIndex {
   markReset(): Promise<void>;
   markAdd(ids: Buffer): Promise<void>;
   unmarkedPacks(): Promise<string[]>;
+  /** Bytes of marked chunks per pack (packs with none are absent). */
+  liveBytesByPack(): Promise<Map<string, number>>;
+  /** The marked chunks of one pack (for repacking). */
+  liveEntries(packId: string): Promise<PackEntry[]>;
+  /** Of `packIds`, those holding a marked chunk that has no copy in a pack outside `excluded`. */
+  packsWithSoleCopies(packIds: string[], excluded: string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -114,6 +120,44 @@ export class SqliteChunkIndex implements ChunkIndex {
       )
       .pluck()
       .all() as string[];
+  }
+
+  async liveBytesByPack(): Promise<Map<string, number>> {
+    const rows = this.db
+      .prepare(
+        'SELECT p.name AS name, SUM(c.len) AS live FROM mark m JOIN chunks c ON c.id = m.id JOIN packs p ON p.seq = c.pack GROUP BY p.seq',
+      )
+      .all() as Array<{ name: string; live: number }>;
+    return new Map(rows.map((r) => [r.name, r.live]));
+  }
+
+  async liveEntries(packId: string): Promise<PackEntry[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT c.id AS id, c.off AS offset, c.len AS length, c.raw AS rawLength, c.flags AS flags FROM chunks c JOIN packs p ON p.seq = c.pack JOIN mark m ON m.id = c.id WHERE p.name = ? ORDER BY c.off',
+      )
+      .all(packId) as PackEntry[];
+    return rows;
+  }
+
+  async packsWithSoleCopies(packIds: string[], excluded: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    this.db.transaction(() => {
+      this.db.exec('CREATE TEMP TABLE IF NOT EXISTS excl (seq INTEGER PRIMARY KEY); DELETE FROM excl;');
+      const ins = this.db.prepare('INSERT OR IGNORE INTO excl SELECT seq FROM packs WHERE name = ?');
+      for (const p of excluded) ins.run(p);
+      const q = this.db
+        .prepare(
+          `SELECT 1 FROM packs p JOIN chunks c ON c.pack = p.seq JOIN mark m ON m.id = c.id
+           WHERE p.name = ? AND NOT EXISTS (
+             SELECT 1 FROM chunks c2 WHERE c2.id = c.id AND c2.pack <> c.pack AND c2.pack NOT IN (SELECT seq FROM excl))
+           LIMIT 1`,
+        )
+        .pluck();
+      for (const p of packIds) if (q.get(p) !== undefined) out.add(p);
+      this.db.exec('DELETE FROM excl');
+    })();
+    return out;
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,8 @@ export const SLOT_CHUNKS = 64;
 export const SLOT_A = SLOT_CHUNKS * CHUNK_SIZE;
 export const SLOT_B = SLOT_CHUNKS * (CHUNK_SIZE + BLOB_OVERHEAD);
 export const SLOT_IDS = SLOT_CHUNKS * ID_LEN;
-export const SLOT_BYTES = SLOT_A + SLOT_B + SLOT_IDS;
+/** Rounded up to whole pages, so slot A of every slot is page-aligned (O_DIRECT restore writes from it). */
+export const SLOT_BYTES = Math.ceil((SLOT_A + SLOT_B + SLOT_IDS) / 4096) * 4096;
 
 export interface SlotViews {
   a: Buffer;
@@ -27,8 +28,9 @@ export interface SlotViews {
   ids: Buffer;
 }
 
-export function slotViews(sab: SharedArrayBuffer, slot: number): SlotViews {
-  const base = slot * SLOT_BYTES;
+/** `align` = offset of the first page-aligned byte of the shared buffer (found by WorkerPool). */
+export function slotViews(sab: SharedArrayBuffer, slot: number, align = 0): SlotViews {
+  const base = align + slot * SLOT_BYTES;
   return {
     a: Buffer.from(sab, base, SLOT_A),
     b: Buffer.from(sab, base + SLOT_A, SLOT_B),
@@ -84,10 +86,13 @@ export class ChunkOps {
   private readonly dctx = new binding.DCtx();
   private readonly scratch = Buffer.allocUnsafe(binding.compressBound(CHUNK_SIZE));
 
-  constructor(private readonly sab: SharedArrayBuffer) {}
+  constructor(
+    private readonly sab: SharedArrayBuffer,
+    private readonly align = 0,
+  ) {}
 
   run(req: OpReq): HashRes | SealRes | OpenRes {
-    const v = slotViews(this.sab, req.slot);
+    const v = slotViews(this.sab, req.slot, this.align);
     switch (req.op) {
       case 'hash':
         return this.hash(v, req);

@@ -10,7 +10,7 @@ const gc = runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void
 let batches = 0;
 
 // Worker thread entry: runs ChunkOps on shared memory slots; messages carry only small descriptors.
-const ops = new ChunkOps(workerData.sab as SharedArrayBuffer);
+const ops = new ChunkOps(workerData.sab as SharedArrayBuffer, workerData.align as number);
 parentPort!.on('message', (msg: { seq: number; req: OpReq }) => {
   try {
     parentPort!.postMessage({ seq: msg.seq, res: ops.run(msg.req) });

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
 import { EngineError } from './errors.js';
+import { PackWriter } from './pack-writer.js';
 import type { GcStats } from './types.js';
 import type { Condemned, VaultContext } from './vault-context.js';
+
+/** Packs whose live chunks fill less than this fraction are rewritten (repacked) so the dead rest can go. */
+const REPACK_BELOW = 0.5;
+/** Upper bound of pack bytes read for repacking in one gc run (keeps a run's duration bounded). */
+const REPACK_MAX_BYTES = 4 * 1024 * 1024 * 1024;
 
 /**
  * Garbage collection, following the rule in docs/format.md: condemn unreferenced packs and segments, then delete
@@ -17,6 +23,8 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     liveLeases: 0,
     staleLeasesRemoved: 0,
     referencedPacks: 0,
+    repackedPacks: 0,
+    repackedBytes: 0,
     durationMs: 0,
   };
   const unlock = await lockGc(ctx);
@@ -48,6 +56,10 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     for await (const o of ctx.store.list(`${ctx.prefix}segments/`)) {
       if (!marked.segments.has(o.key.slice(o.key.lastIndexOf('/') + 1))) candidates.push(o.key);
     }
+    // Mostly-dead packs: copy their live blobs verbatim (a blob is bound to its chunk id, not to its pack)
+    // into new packs, then condemn the old ones like garbage; the sweep deletes them once every live chunk
+    // they hold has another copy.
+    for (const id of await repack(ctx, marked, stats)) candidates.push(ctx.packKey(id));
     if (candidates.length === 0) return stats;
     const fresh: Condemned = { objects: candidates };
     await ctx.store.put(ctx.condemnedKey, Buffer.from(JSON.stringify(fresh)));
@@ -109,12 +121,16 @@ async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): P
   const info = await ctx.store.head(ctx.condemnedKey).catch(() => null);
   const tc = info?.lastModified.getTime() ?? 0;
   const marked = await mark(ctx);
+  const condemnedPacks = condemned.objects
+    .filter((k) => k.startsWith(`${ctx.prefix}packs/`))
+    .map((k) => k.slice(k.lastIndexOf('/') + 1));
+  // A condemned pack must stay while it holds the only copy (outside condemned packs) of a referenced chunk.
+  const needed = await ctx.index.packsWithSoleCopies(condemnedPacks, condemnedPacks);
   const gonePacks: string[] = [];
   for (const key of condemned.objects) {
     const name = key.slice(key.lastIndexOf('/') + 1);
     const isPack = key.startsWith(`${ctx.prefix}packs/`);
-    if (isPack ? marked.livePacks.has(name) || marked.unreadable.has(name) : marked.segments.has(name))
-      continue;
+    if (isPack ? needed.has(name) || marked.unreadable.has(name) : marked.segments.has(name)) continue;
     let o: { size: number; lastModified: Date };
     try {
       o = await ctx.store.head(key);
@@ -130,6 +146,41 @@ async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): P
   }
   await ctx.index.removePacks(gonePacks);
   await ctx.store.delete(ctx.condemnedKey);
+}
+
+async function repack(ctx: VaultContext, marked: Marked, stats: GcStats): Promise<string[]> {
+  const live = await ctx.index.liveBytesByPack();
+  const victims = [...live]
+    .map(([id, bytes]) => ({ id, bytes, size: marked.packs.get(id)?.size ?? 0 }))
+    .filter((p) => p.size > 0 && p.bytes < p.size * REPACK_BELOW && !marked.unreadable.has(p.id))
+    .sort((a, b) => b.size - b.bytes - (a.size - a.bytes));
+  const done: string[] = [];
+  let read = 0;
+  const writer = new PackWriter(ctx, (packId, size, entries) => ctx.index.addPack(packId, size, entries));
+  for (const v of victims) {
+    if (read + v.size > REPACK_MAX_BYTES) break;
+    const entries = await ctx.index.liveEntries(v.id);
+    let data: Buffer;
+    try {
+      data = await ctx.store.get(ctx.packKey(v.id));
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) continue;
+      throw e;
+    }
+    read += data.length;
+    for (const e of entries) {
+      if (e.offset + e.length > data.length) {
+        throw new EngineError(`gc stopped: pack ${v.id} is shorter than its index says`);
+      }
+      writer.add(e.id, data.subarray(e.offset, e.offset + e.length), e.rawLength, e.flags);
+      await writer.backpressure();
+    }
+    done.push(v.id);
+  }
+  await writer.finish();
+  stats.repackedPacks = done.length;
+  stats.repackedBytes = writer.storedBytes;
+  return done;
 }
 
 async function lockGc(ctx: VaultContext): Promise<() => Promise<void>> {

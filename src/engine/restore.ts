@@ -64,7 +64,10 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
     };
     let synced: Promise<unknown> | null = null;
     const resync = () => {
-      synced ??= ctx.syncIndex();
+      // Concurrent callers share one sync; a later miss may sync again.
+      synced ??= ctx.syncIndex().finally(() => {
+        synced = null;
+      });
       return synced;
     };
     let bytesDone = 0;
@@ -89,43 +92,52 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
         if (!ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID)) want.push(i);
       res.zeroChunks += n - want.length;
       const chunkLen = (i: number) => Math.min(CHUNK_SIZE, size - (first + i) * CHUNK_SIZE);
-      let locs = await ctx.index.lookupMany(want.map((i) => ids.subarray(i * ID_LEN, (i + 1) * ID_LEN)));
-      if (locs.some((l) => !l)) {
+      type Item = { i: number; loc: ChunkLocation };
+      type Run = { packId: string; offset: number; length: number; members: Item[] };
+      // Locate and fetch; a chunk or pack the local index does not know (or knows wrongly, because another
+      // process ran GC or repacked) triggers one resync of the index from the store, then a second try.
+      let runs: Run[] = [];
+      let datas: Array<Buffer | null> = [];
+      let missing: number[] = [];
+      for (let attempt = 0; ; attempt++) {
+        const locs = await ctx.index.lookupMany(want.map((i) => ids.subarray(i * ID_LEN, (i + 1) * ID_LEN)));
+        const items: Item[] = [];
+        missing = [];
+        want.forEach((i, k) => {
+          const loc = locs[k];
+          if (!loc) missing.push(i);
+          else items.push({ i, loc });
+        });
+        items.sort((x, y) =>
+          x.loc.packId < y.loc.packId ? -1 : x.loc.packId > y.loc.packId ? 1 : x.loc.offset - y.loc.offset,
+        );
+        // Coalesce blobs that sit back to back in one pack into one ranged read.
+        runs = [];
+        for (const it of items) {
+          const r = runs[runs.length - 1];
+          if (
+            r &&
+            r.packId === it.loc.packId &&
+            r.offset + r.length === it.loc.offset &&
+            r.length + it.loc.length <= MAX_RUN
+          ) {
+            r.length += it.loc.length;
+            r.members.push(it);
+          } else
+            runs.push({ packId: it.loc.packId, offset: it.loc.offset, length: it.loc.length, members: [it] });
+        }
+        datas = await Promise.all(
+          runs.map((r) =>
+            ctx.store.get(ctx.packKey(r.packId), { offset: r.offset, length: r.length }).catch((e) => {
+              if (e instanceof ObjectNotFoundError) return null;
+              throw e;
+            }),
+          ),
+        );
+        if (attempt > 0 || (missing.length === 0 && datas.every((d) => d !== null))) break;
         await resync();
-        locs = await ctx.index.lookupMany(want.map((i) => ids.subarray(i * ID_LEN, (i + 1) * ID_LEN)));
       }
-      const items: Array<{ i: number; loc: ChunkLocation }> = [];
-      want.forEach((i, k) => {
-        const loc = locs[k];
-        if (!loc) bad((first + i) * CHUNK_SIZE, chunkLen(i), 'chunk missing from the vault');
-        else items.push({ i, loc });
-      });
-      items.sort((x, y) =>
-        x.loc.packId < y.loc.packId ? -1 : x.loc.packId > y.loc.packId ? 1 : x.loc.offset - y.loc.offset,
-      );
-      // Coalesce blobs that sit back to back in one pack into one ranged read.
-      const runs: Array<{ packId: string; offset: number; length: number; members: typeof items }> = [];
-      for (const it of items) {
-        const r = runs[runs.length - 1];
-        if (
-          r &&
-          r.packId === it.loc.packId &&
-          r.offset + r.length === it.loc.offset &&
-          r.length + it.loc.length <= MAX_RUN
-        ) {
-          r.length += it.loc.length;
-          r.members.push(it);
-        } else
-          runs.push({ packId: it.loc.packId, offset: it.loc.offset, length: it.loc.length, members: [it] });
-      }
-      const datas = await Promise.all(
-        runs.map((r) =>
-          ctx.store.get(ctx.packKey(r.packId), { offset: r.offset, length: r.length }).catch((e) => {
-            if (e instanceof ObjectNotFoundError) return null;
-            throw e;
-          }),
-        ),
-      );
+      for (const i of missing) bad((first + i) * CHUNK_SIZE, chunkLen(i), 'chunk missing from the vault');
       const reqItems: Array<[number, number, number, number, number]> = [];
       let pos = 0;
       runs.forEach((r, k) => {
@@ -255,16 +267,33 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
   } catch (e) {
     throw wrapError(e);
   } finally {
+    await vol?.direct?.close().catch(() => {});
     await vol?.fh.close().catch(() => {});
     await lease.release();
   }
 }
 
+const ALIGN = 4096;
+
+/** Writes through the O_DIRECT handle when offset and length are page multiples, else (or if refused) buffered. */
 async function writeFully(vol: Volume, buf: Buffer, position: number, path: string): Promise<void> {
   let off = 0;
   while (off < buf.length) {
+    const len = buf.length - off;
+    const direct = vol.direct && (position + off) % ALIGN === 0 ? len - (len % ALIGN) : 0;
     try {
-      const { bytesWritten } = await vol.fh.write(buf, off, buf.length - off, position + off);
+      if (direct > 0) {
+        try {
+          const { bytesWritten } = await vol.direct!.write(buf, off, direct, position + off);
+          off += bytesWritten;
+          continue;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+          await vol.direct?.close().catch(() => {});
+          vol.direct = undefined; // memory or filesystem not suitable: buffered from now on
+        }
+      }
+      const { bytesWritten } = await vol.fh.write(buf, off, len, position + off);
       off += bytesWritten;
     } catch (e) {
       throw new TargetError(`cannot write ${path} at offset ${position + off}: ${(e as Error).message}`, {

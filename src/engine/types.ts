@@ -106,6 +106,9 @@ export interface GcStats {
   liveLeases: number;
   staleLeasesRemoved: number;
   referencedPacks: number;
+  /** Mostly-dead packs whose live chunks were copied into new packs (the old ones are then condemned). */
+  repackedPacks: number;
+  repackedBytes: number;
   durationMs: number;
 }
 
