@@ -4,9 +4,9 @@
 // last_run_at), so with several nodes each slot runs once; a node that was down runs the latest missed slot.
 import { HssStore } from '../../catalog/hss-store.js';
 import type { AppContext } from '../../context.js';
-import type { Backup } from '../../domain/cbr-model.js';
 import { isAppError } from '../../domain/errors.js';
 import { protocolDeps } from '../cinder/deps.js';
+import { retentionDoomed } from './retention.js';
 import { latestSlotOf } from './schedule.js';
 import type { OperationDefinition } from './schemas.js';
 
@@ -68,7 +68,7 @@ export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Pr
   return reports;
 }
 
-/** Deletes the auto-triggered backups of a vault beyond max_backups per resource or older than the retention. */
+/** Deletes the auto-triggered backups of a vault that no retention rule keeps (retention.ts). */
 async function applyRetention(
   ctx: AppContext,
   projectId: string,
@@ -77,23 +77,19 @@ async function applyRetention(
   now: Date,
 ): Promise<string[]> {
   const deps = protocolDeps(ctx);
-  const max = def.max_backups ?? -1;
-  const days = def.retention_duration_days ?? -1;
-  if (max <= 0 && days <= 0) return [];
+  if ((def.max_backups ?? -1) <= 0 && (def.retention_duration_days ?? -1) <= 0) return [];
   const { items } = await deps.backups.list(
     { projectId, vaultId, parentId: null, statuses: ['available', 'error'] },
     { sort: [{ key: 'created_at', dir: 'desc' }], limit: 100_000, offset: 0 },
   );
-  const auto = items.filter((b) => b.autoTrigger);
-  const byResource = new Map<string, Backup[]>();
-  for (const b of auto) byResource.set(b.resourceId, [...(byResource.get(b.resourceId) ?? []), b]);
-  const cutoff = days > 0 ? canonical(new Date(now.getTime() - days * 86_400_000)) : null;
-  const doomed: Backup[] = [];
-  for (const list of byResource.values()) {
-    list.forEach((b, i) => {
-      if ((max > 0 && i >= max) || (cutoff !== null && b.createdAt < cutoff)) doomed.push(b);
-    });
-  }
+  const doomedIds = new Set(
+    retentionDoomed(
+      items.filter((b) => b.autoTrigger),
+      def,
+      now,
+    ),
+  );
+  const doomed = items.filter((b) => doomedIds.has(b.id));
   const deleted: string[] = [];
   for (const b of doomed) {
     try {
