@@ -34,7 +34,7 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const store = new RetryingObjectStore(opts.store);
   const stateDir = opts.stateDir ?? defaultStateDir();
   const workers = opts.workers ?? 2;
-  const pool = new WorkerPool(workers, Math.max(4, workers * 4), stateDir);
+  const pool = new WorkerPool(workers, Math.max(4, workers * 3), stateDir);
   const ttl = opts.leaseTtlMs ?? 10 * 60_000;
   const vaults = new Map<string, Promise<{ vault: Vault; ctx: VaultContext }>>();
   let closed = false;

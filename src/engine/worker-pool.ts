@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { constants, closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { PAGE, findPageAlignment } from '../objects/direct-io.js';
 import {
   ChunkOps,
   type HashReq,
@@ -42,7 +41,7 @@ export class WorkerPool {
 
   constructor(workers: number, slots: number, probeDir?: string) {
     this.sab = new SharedArrayBuffer(SLOT_BYTES * slots + PAGE);
-    this.align = probeDir ? findPageAlignment(this.sab, probeDir) : 0;
+    this.align = probeDir ? Math.max(0, findPageAlignment(this.sab, probeDir)) : 0;
     for (let i = 0; i < slots; i++) this.free.push(i);
     if (workers <= 0) {
       this.inline = new ChunkOps(this.sab, this.align);
@@ -120,37 +119,6 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
-const PAGE = 4096;
-
-/**
- * JavaScript cannot see an ArrayBuffer's address, and O_DIRECT needs page-aligned memory. The kernel tells: an
- * O_DIRECT write of one page succeeds only from an aligned address. Tries each 16-byte offset once at startup
- * (a probe file in `dir`); 0 when the filesystem has no O_DIRECT (restores then write buffered).
- */
-function findPageAlignment(sab: SharedArrayBuffer, dir: string): number {
-  if (!constants.O_DIRECT || process.env.OPENCBR_NO_DIRECT_IO) return 0;
-  const path = join(dir, `.direct-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let fd: number;
-  try {
-    mkdirSync(dir, { recursive: true });
-    fd = openSync(path, constants.O_CREAT | constants.O_WRONLY | constants.O_DIRECT, 0o600);
-  } catch {
-    return 0;
-  }
-  try {
-    for (let off = 0; off < PAGE; off += 16) {
-      try {
-        writeSync(fd, Buffer.from(sab, off, PAGE), 0, PAGE, 0);
-        return off;
-      } catch {}
-    }
-    return 0;
-  } finally {
-    closeSync(fd);
-    rmSync(path, { force: true });
   }
 }
 
