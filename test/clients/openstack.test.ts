@@ -290,6 +290,29 @@ describe('real OpenStack clients against opencbr', { skip: skipReason ?? false }
       assert.equal(shown.status, 'available');
       assert.equal(shown.is_incremental, 'False');
 
+      // Admin state reset (any version) and, from 3.9, update of name/description/metadata.
+      await ok('cinder', ['--os-volume-api-version', v, 'backup-reset-state', '--state', 'error', id]);
+      assert.equal(await backupStatus(id), 'error');
+      await ok('cinder', ['--os-volume-api-version', v, 'backup-reset-state', '--state', 'available', id]);
+      assert.equal(await backupStatus(id), 'available');
+      if (v !== '3.0') {
+        await ok('cinder', [
+          '--os-volume-api-version',
+          v,
+          'backup-update',
+          '--description',
+          'updated by cinder',
+          '--metadata',
+          'via=cinder',
+          id,
+        ]);
+        const upd = cinderTable(await ok('cinder', ['--os-volume-api-version', v, 'backup-show', id]));
+        assert.equal(upd.description, 'updated by cinder');
+        assert.match(upd.metadata ?? '', /via/);
+      }
+      const vols = await ok('cinder', ['--os-volume-api-version', v, 'list', '--name', 'src-vol']);
+      assert.ok(vols.includes(src.id), vols);
+
       const exported = cinderTable(await ok('cinder', ['--os-volume-api-version', v, 'backup-export', id]));
       assert.equal(exported.backup_service, 'opencbr.engine');
       const url = exported.backup_url!;
