@@ -158,7 +158,7 @@ describe('crash safety and garbage collection', () => {
     const before = await v2.usage();
     await v2.deleteBackup('r1');
     const gc = await v2.gc();
-    assert.equal(gc.repackedPacks, 1, 'the pack of r1 is 75 % dead');
+    assert.ok(gc.repackedPacks >= 1, 'the packs of r1 are 75 % dead');
     assert.ok(gc.deletedObjects >= 2);
     const after = await v2.usage();
     assert.ok(
