@@ -77,7 +77,8 @@ describe('job queue', () => {
       run: async () => {
         active++;
         peak = Math.max(peak, active);
-        await sleep(30);
+        // Long enough that the second claim lands while the first job runs, even on a loaded machine.
+        await sleep(150);
         active--;
         done++;
       },

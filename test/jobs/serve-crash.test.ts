@@ -110,7 +110,7 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
         if (Date.now() > end) throw new Error('the backup job never started');
         await sleep(10);
       }
-      await sleep(150);
+      await sleep(50);
       server.child.kill('SIGKILL');
       await new Promise((r) => server.child.once('exit', r));
       const left = await db.selectFrom('jobs').select(['status']).execute();
