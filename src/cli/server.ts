@@ -74,6 +74,12 @@ export function describeEndpoints(s: RunningServer): string {
     `  Inventory (volumes, servers)     ${s.url}/opencbr/v1/{project_id}`,
     `  OpenAPI document                 ${s.url}/openapi.json`,
     `  Data directory                   ${s.ctx.config.dataDir}`,
+    `  Master key (back it up!)         ${s.ctx.config.masterKeyFile}`,
+    `  Volume roots                     ${
+      s.ctx.config.volumeRoots.length > 0
+        ? s.ctx.config.volumeRoots.join(':')
+        : '(none: set OPENCBR_VOLUME_ROOTS to declare volumes)'
+    }`,
     `  Admin login                      user admin, domain Default, project admin (${p})`,
   ];
   if (s.generatedAdminPassword) {
