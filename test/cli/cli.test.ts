@@ -178,6 +178,7 @@ describe('opencbr CLI', () => {
       env: {
         ...process.env,
         OPENCBR_DATA: path.join(sdir, 'data'),
+        OPENCBR_VOLUME_ROOTS: sdir,
         OPENCBR_LISTEN: '127.0.0.1:0',
         OPENCBR_CINDER_LISTEN: '127.0.0.1:0',
         OPENCBR_LOG_LEVEL: 'warn',
@@ -230,6 +231,24 @@ describe('opencbr CLI', () => {
       assert.ok(r.headers.get('x-subject-token'));
       const token = (await r.json()) as J;
       assert.ok(token.token.catalog.find((s: J) => s.type === 'cbr').endpoints[0].url.startsWith(url));
+      // Admin commands share the catalog with the running server.
+      fs.writeFileSync(path.join(sdir, 'live.img'), Buffer.alloc(8192));
+      const added = cli(
+        ['--json', 'volume', 'add', '--name', 'live', '--path', path.join(sdir, 'live.img')],
+        {
+          OPENCBR_DATA: path.join(sdir, 'data'),
+          OPENCBR_VOLUME_ROOTS: sdir,
+        },
+      );
+      assert.equal(added.code, 0, added.stderr);
+      const pid = token.token.project.id;
+      const listed = await fetch(`${url}/opencbr/v1/${pid}/volumes`, {
+        headers: { 'x-auth-token': String(r.headers.get('x-subject-token')) },
+      });
+      assert.deepEqual(
+        ((await listed.json()) as J).volumes.map((v: J) => v.id),
+        [(JSON.parse(added.stdout) as J).id],
+      );
     } finally {
       child.kill('SIGTERM');
       const code = await new Promise((r) => child.once('exit', (c) => r(c)));
