@@ -54,6 +54,8 @@ export interface CinderBackupExtra {
   snapshotId: string | null;
   requestedIncremental: boolean;
   imported: boolean;
+  /** The name CBR generated when the client gave none. */
+  generatedName?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -76,6 +78,7 @@ function fromRow(r: CinderBackupsTable): CinderBackupExtra {
     snapshotId: r.snapshot_id,
     requestedIncremental: r.requested_incremental === 1,
     imported: r.imported === 1,
+    generatedName: r.generated_name,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -94,6 +97,7 @@ export class CinderStore {
       snapshot_id: extra.snapshotId,
       requested_incremental: extra.requestedIncremental ? 1 : 0,
       imported: extra.imported ? 1 : 0,
+      generated_name: extra.generatedName ?? null,
       created_at: extra.createdAt,
       updated_at: extra.updatedAt,
     };
@@ -108,6 +112,7 @@ export class CinderStore {
           snapshot_id: row.snapshot_id,
           requested_incremental: row.requested_incremental,
           imported: row.imported,
+          generated_name: row.generated_name,
           updated_at: row.updated_at,
         }),
       )

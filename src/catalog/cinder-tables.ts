@@ -17,6 +17,8 @@ export interface CinderBackupsTable {
   requested_incremental: number;
   /** Came from import_record (1) rather than create (0). */
   imported: number;
+  /** The name CBR generated when the client gave none (Cinder then shows null until it is renamed). */
+  generated_name: string | null;
   created_at: string;
   updated_at: string;
 }

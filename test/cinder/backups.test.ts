@@ -616,7 +616,9 @@ describe('Cinder v3 backups API', () => {
       });
       assert.equal(into.statusCode, 400);
       assert.equal((await call('GET', `/volume/v3/${P}/backups/${id}`)).json().backup.status, 'creating');
-      const force = await call('POST', `/volume/v3/${P}/backups/${id}/action`, { payload: { 'os-force_delete': {} } });
+      const force = await call('POST', `/volume/v3/${P}/backups/${id}/action`, {
+        payload: { 'os-force_delete': {} },
+      });
       assert.equal(force.statusCode, 400);
       assert.match(res400(force), /still running/);
     } finally {
@@ -627,6 +629,33 @@ describe('Cinder v3 backups API', () => {
       volume: { status: string };
     };
     assert.equal(after.volume.status, 'available');
+  });
+
+  it('shows a backup created without a name as name null, and clears a name with null (3.9)', async () => {
+    const v = await declareVolume(h, 'nameless', 1024 * 1024, 81);
+    const res = await call('POST', `/volume/v3/${P}/backups`, { payload: { backup: { volume_id: v.id } } });
+    assert.equal(res.statusCode, 202, res.body);
+    const created = (res.json() as Json).backup!;
+    assert.equal(created.name, null);
+    const id = created.id as string;
+    assert.equal((await settled(id)).name, null);
+    const listed = (await call('GET', `/volume/v3/${P}/backups?volume_id=${v.id}`)).json() as Json;
+    assert.equal(listed.backups![0]!.name, null);
+    // CBR shows the name it generated
+    const cbr = (await call('GET', `/v3/${P}/backups/${id}`)).json() as { backup: { name: string } };
+    assert.match(cbr.backup.name, /^manualbk_/);
+    const named = await call('PUT', `/volume/v3/${P}/backups/${id}`, {
+      version: '3.9',
+      payload: { backup: { name: 'now-named' } },
+    });
+    assert.equal(((named.json() as Json).backup as Record<string, unknown>).name, 'now-named');
+    const cleared = await call('PUT', `/volume/v3/${P}/backups/${id}`, {
+      version: '3.9',
+      payload: { backup: { name: null } },
+    });
+    assert.equal(cleared.statusCode, 200, cleared.body);
+    assert.equal(((cleared.json() as Json).backup as Record<string, unknown>).name, null);
+    assert.equal((await settled(id)).name, null);
   });
 
   it('resets status and force-deletes (admin actions), deletes and forgets', async () => {

@@ -1,7 +1,12 @@
 import type { Static } from '@fastify/type-provider-typebox';
 // Cinder v3 backups: list, detail, show, create, update, delete, restore, export/import record and the
 // admin actions — all over the shared catalog through CBR's services (a Cinder backup is a CBR disk backup).
-import { CINDER_SORT_KEYS, CinderMarkerNotFound, type CinderSortKey } from '../../catalog/cinder-store.js';
+import {
+  CINDER_SORT_KEYS,
+  type CinderBackupExtra,
+  CinderMarkerNotFound,
+  type CinderSortKey,
+} from '../../catalog/cinder-store.js';
 import type { Backup, Vault } from '../../domain/cbr-model.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { AppError, isAppError } from '../../domain/errors.js';
@@ -48,6 +53,15 @@ async function loadBackup(deps: ProtocolDeps, scope: CinderRequestScope, id: str
   return b;
 }
 
+/** Cinder-only attributes of backups that may belong to several projects (all_tenants). */
+async function extrasOf(deps: ProtocolDeps, items: Backup[]) {
+  const byProject = new Map<string, string[]>();
+  for (const b of items) byProject.set(b.projectId, [...(byProject.get(b.projectId) ?? []), b.id]);
+  const out = new Map<string, CinderBackupExtra>();
+  for (const [pid, ids] of byProject) for (const [k, v] of await deps.cinder.getMany(pid, ids)) out.set(k, v);
+  return out;
+}
+
 async function viewInputs(
   deps: ProtocolDeps,
   scope: CinderRequestScope,
@@ -74,6 +88,7 @@ async function viewInputs(
         container: x.container,
         metadata: x.metadata,
         snapshotId: x.snapshotId,
+        generatedName: x.generatedName ?? null,
       },
       vaultName: vaults.get(b.vaultId)?.name ?? null,
       hasDependents: (dependents.get(b.id) ?? 0) > 0,
@@ -202,8 +217,11 @@ export function registerBackupRoutes(r: RouteRegistration): void {
         const query = request.query as Query;
         const { items, count, params } = await listBackups(deps, scope, query);
         const base = { root: scope.root, projectId: scope.projectId };
+        const extras = await extrasOf(deps, items);
         const out: Static<typeof BackupList> = {
-          backups: items.map((b) => backupSummary(b, base, scope.version)),
+          backups: items.map((b) =>
+            backupSummary(b, base, scope.version, undefined, extras.get(b.id) ?? null),
+          ),
         };
         const next = nextLinks(params, items, `${scope.root}/v3/${scope.projectId}/backups`, query);
         if (next) out.backups_links = next;
@@ -351,6 +369,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
           snapshotId: null,
           requestedIncremental: incremental,
           imported: false,
+          generatedName: body.name ? null : made.name,
           createdAt: now,
           updatedAt: now,
         });
@@ -361,6 +380,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
             { root: scope.root, projectId: scope.projectId },
             scope.version,
             metadata,
+            { generatedName: body.name ? null : made.name },
           ),
         };
       },
@@ -391,29 +411,32 @@ export function registerBackupRoutes(r: RouteRegistration): void {
         gate(scope, body, 'metadata', '3.43');
         const b = await loadBackup(deps, scope, id);
         const now = nowTimestamp();
+        let extra = await deps.cinder.get(scope.projectId, b.id);
+        // Cinder clears a name with null; a CBR backup always has one, so it gets a generated name that
+        // Cinder shows as null (the same as a backup created without a name).
+        const cleared = body.name === null ? (extra?.generatedName ?? `manualbk_${b.id.slice(0, 4)}`) : null;
         const patch: { name?: string; updatedAt: string } = { updatedAt: now };
-        if (body.name !== undefined) patch.name = body.name ?? '';
+        if (body.name !== undefined) patch.name = body.name ?? cleared!;
         await deps.cbr.updateBackup(b.id, patch);
         if (body.description !== undefined)
           await deps.cinder.setBackupDescription(b.id, body.description, now);
-        let extra = await deps.cinder.get(scope.projectId, b.id);
-        if (body.metadata !== undefined) {
-          const metadata = (body.metadata ?? {}) as Record<string, string>;
-          if (extra) await deps.cinder.setMetadata(scope.projectId, b.id, metadata, now);
-          else {
-            await deps.cinder.put({
-              backupId: b.id,
-              projectId: scope.projectId,
-              userId: null,
-              container: null,
-              metadata,
-              snapshotId: null,
-              requestedIncremental: b.incremental,
-              imported: false,
-              createdAt: now,
-              updatedAt: now,
-            });
-          }
+        if (body.metadata !== undefined || cleared !== null) {
+          await deps.cinder.put({
+            backupId: b.id,
+            projectId: scope.projectId,
+            userId: extra?.userId ?? null,
+            container: extra?.container ?? null,
+            metadata:
+              body.metadata !== undefined
+                ? ((body.metadata ?? {}) as Record<string, string>)
+                : (extra?.metadata ?? {}),
+            snapshotId: extra?.snapshotId ?? null,
+            requestedIncremental: extra?.requestedIncremental ?? b.incremental,
+            imported: extra?.imported ?? false,
+            generatedName: cleared ?? extra?.generatedName ?? null,
+            createdAt: extra?.createdAt ?? now,
+            updatedAt: now,
+          });
           extra = await deps.cinder.get(scope.projectId, b.id);
         }
         const fresh = await loadBackup(deps, scope, b.id);
@@ -423,6 +446,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
             { root: scope.root, projectId: scope.projectId },
             scope.version,
             extra?.metadata ?? {},
+            extra,
           ),
         };
       },

@@ -34,7 +34,9 @@ export async function importRecord(
   const now = nowTimestamp();
   let vault: Vault | null = await deps.cbr.getVault(scope.projectId, r.vault_id);
   if (vault && vault.objectType !== 'disk') {
-    throw invalidBackup(`vault ${vault.id} holds server backups; a volume backup cannot be registered in it.`);
+    throw invalidBackup(
+      `vault ${vault.id} holds server backups; a volume backup cannot be registered in it.`,
+    );
   }
   if (!vault) {
     vault = {

@@ -9,6 +9,16 @@ export interface CinderExtra {
   container: string | null;
   metadata: Record<string, string>;
   snapshotId: string | null;
+  /** Name CBR generated because the Cinder client gave none. */
+  generatedName?: string | null;
+}
+
+/** Cinder shows a backup created without a name as `name: null` (until it is renamed). */
+export function displayName(
+  b: Pick<Backup, 'name'>,
+  extra: Pick<CinderExtra, 'generatedName'> | null,
+): string | null {
+  return extra?.generatedName && b.name === extra.generatedName ? null : b.name;
 }
 
 export interface BackupViewInput {
@@ -90,8 +100,9 @@ export function backupSummary(
   base: LinkBase,
   v: Microversion,
   metadata?: Record<string, string>,
+  extra: Pick<CinderExtra, 'generatedName'> | null = null,
 ): BackupSummary {
-  const out: BackupSummary = { id: b.id, name: b.name, links: links(base, 'backups', b.id) };
+  const out: BackupSummary = { id: b.id, name: displayName(b, extra), links: links(base, 'backups', b.id) };
   if (metadata !== undefined && atLeast(v, '3.43')) out.metadata = metadata;
   return out;
 }
@@ -101,7 +112,7 @@ export function backupDetail(input: BackupViewInput, base: LinkBase, v: Microver
   const created = cinderTime(b.createdAt)!;
   const out: BackupDetail = {
     id: b.id,
-    name: b.name,
+    name: displayName(b, extra),
     description: b.description,
     status: cinderStatus(b.status),
     size: b.resourceSizeGb > 0 ? b.resourceSizeGb : gib(b.volumeBytes),

@@ -7,6 +7,7 @@ import * as m0003 from './0003_jobs.js';
 import * as m0010 from './0010_cbr.js';
 import * as m0020 from './0020_cinder_hss.js';
 import * as m0021 from './0021_hss_policy_runs.js';
+import * as m0022 from './0022_cinder_generated_name.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0010_cbr': m0010,
   '0020_cinder_hss': m0020,
   '0021_hss_policy_runs': m0021,
+  '0022_cinder_generated_name': m0022,
 };
