@@ -565,6 +565,37 @@ export class IdentityService {
     authorization: string,
     projectId: string,
   ): Promise<AuthInfo> {
+    const { user, boundProjectId } = await this.verifySignedRequest(req, authorization);
+    const headerProject = req.header('x-project-id')?.trim();
+    // Without X-Project-Id (or a project bound to the key) the URL's project is meant; the user still
+    // needs a role on it.
+    const requested = headerProject || boundProjectId || projectId;
+    if (requested !== projectId) {
+      throw new AppError('forbidden', `The request is not valid for project ${projectId}.`);
+    }
+    if (boundProjectId !== null && boundProjectId !== requested) {
+      throw new AppError('forbidden', `The access key is not valid for project ${projectId}.`);
+    }
+    const roles = await this.store.rolesOf(user.id, projectId);
+    if (roles.length === 0) throw new AppError('forbidden', `No role on project ${projectId}.`);
+    return {
+      userId: user.id,
+      userName: user.name,
+      domainId: user.domainId,
+      projectId,
+      roles: roles.map((r) => r.name),
+      method: 'aksk',
+    };
+  }
+
+  /**
+   * Checks an `SDK-HMAC-SHA256` signature (AK known and active, signature over the client's signed headers,
+   * fresh X-Sdk-Date) and returns the key's user and the project the key is bound to, if any.
+   */
+  async verifySignedRequest(
+    req: SignableRequest,
+    authorization: string,
+  ): Promise<{ user: User; boundProjectId: string | null }> {
     const parsed = parseSdkAuthorization(authorization);
     if (!parsed) throw new AppError('unauthenticated', 'Malformed or unsupported Authorization header.');
     const cred = await this.store.getCredential(parsed.access);
@@ -590,32 +621,13 @@ export class IdentityService {
     }
     const userRow = await this.store.getUser({ id: cred.user_id });
     if (!userRow || userRow.enabled !== 1) throw new AppError('unauthenticated', 'The user is disabled.');
-    const headerProject = req.header('x-project-id')?.trim();
-    // Without X-Project-Id (or a project bound to the key) the URL's project is meant; the user still
-    // needs a role on it.
-    const requested = headerProject || cred.project_id || projectId;
-    if (requested !== projectId) {
-      throw new AppError('forbidden', `The request is not valid for project ${projectId}.`);
-    }
-    if (cred.project_id !== null && cred.project_id !== requested) {
-      throw new AppError('forbidden', `The access key is not valid for project ${projectId}.`);
-    }
-    const roles = await this.store.rolesOf(userRow.id, projectId);
-    if (roles.length === 0) throw new AppError('forbidden', `No role on project ${projectId}.`);
     const last = this.credentialTouched.get(cred.access) ?? 0;
     if (now.getTime() - last >= CREDENTIAL_TOUCH_MS) {
       if (this.credentialTouched.size >= TOKEN_CACHE_MAX) this.credentialTouched.clear();
       this.credentialTouched.set(cred.access, now.getTime());
       await this.store.touchCredential(cred.access, now.toISOString());
     }
-    return {
-      userId: userRow.id,
-      userName: userRow.name,
-      domainId: userRow.domain_id,
-      projectId,
-      roles: roles.map((r) => r.name),
-      method: 'aksk',
-    };
+    return { user: toUser(userRow), boundProjectId: cred.project_id };
   }
 }
 

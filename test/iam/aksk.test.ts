@@ -281,6 +281,41 @@ describe('AK/SK requests and tenancy', () => {
     );
   });
 
+  test('GET /v3/projects?name= with a signature (how Huawei SDKs find their project id)', async () => {
+    const list = async (url: string, key: string, secret: string) => {
+      const r = await p.app.inject({
+        method: 'GET',
+        url,
+        headers: signRequest({
+          method: 'GET',
+          url,
+          headers: { Host: 'iam.example.com' },
+          ak: key,
+          sk: secret,
+        }),
+      });
+      return { status: r.statusCode, json: r.json() as J };
+    };
+    let r = await list('/v3/projects?name=admin', ak, sk);
+    assert.equal(r.status, 200);
+    assert.deepEqual(
+      r.json.projects.map((x: J) => x.id),
+      [projectA],
+    );
+    r = await list('/identity/v3/projects', akB, skB);
+    assert.deepEqual(
+      r.json.projects.map((x: J) => x.name),
+      ['tenant-b'],
+    );
+    r = await list('/v3/projects?name=tenant-b', ak, sk);
+    assert.deepEqual(r.json.projects, [], 'admin has no role on tenant-b');
+    r = await list('/v3/projects', ak, `${sk}x`);
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, 401);
+    const anon = await p.app.inject({ method: 'GET', url: '/v3/projects' });
+    assert.equal(anon.statusCode, 401);
+  });
+
   test('a deleted credential stops working', async () => {
     const c = await p.ctx.identity.createCredential({ user: { name: 'admin' }, project: { id: projectA } });
     let r = await send('GET', `/opencbr/v1/${projectA}/volumes`, {

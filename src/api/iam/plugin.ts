@@ -4,7 +4,8 @@ import type { AppContext } from '../../context.js';
 import { AppError, reasonPhrase, toAppError } from '../../domain/errors.js';
 import type { TokenInfo, User } from '../../domain/identity-service.js';
 import { ADMIN_ROLE } from '../../domain/identity.js';
-import { AuthRequest, KeystoneError, TokenQuery, TokenResponse } from './schemas.js';
+import { signableRequest } from '../auth.js';
+import { AuthRequest, KeystoneError, ProjectsQuery, TokenQuery, TokenResponse } from './schemas.js';
 import { baseUrl, catalogView, projectView, tokenView, versionView } from './views.js';
 
 export function keystoneErrorBody(err: AppError) {
@@ -200,6 +201,43 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
         return {
           projects: projects.filter((p) => p.enabled).map((p) => projectView(p, b)),
           links: { self: `${b}${base}/auth/projects`, previous: null, next: null },
+        };
+      },
+    );
+
+    app.get<{ Querystring: ProjectsQuery }>(
+      `${base}/projects`,
+      {
+        schema: {
+          tags: ['identity'],
+          summary:
+            'Projects visible to the caller (token or AK/SK); Huawei SDKs look their project id up here by name',
+          querystring: ProjectsQuery,
+        },
+      },
+      async (request) => {
+        let userId: string;
+        let bound: string | null = null;
+        const authorization = request.headers.authorization;
+        if (typeof request.headers['x-auth-token'] !== 'string' && typeof authorization === 'string') {
+          const v = await ctx.identity.verifySignedRequest(signableRequest(request), authorization);
+          userId = v.user.id;
+          bound = v.boundProjectId;
+        } else {
+          userId = (await caller(request)).user.id;
+        }
+        const q = request.query;
+        const b = baseUrl(request);
+        const projects = (await ctx.identity.projectsOfUser(userId)).filter(
+          (p) =>
+            (bound === null || p.id === bound) &&
+            (q.name === undefined || p.name === q.name) &&
+            (q.domain_id === undefined || p.domainId === q.domain_id) &&
+            (q.enabled === undefined || p.enabled === q.enabled),
+        );
+        return {
+          projects: projects.map((p) => projectView(p, b)),
+          links: { self: `${b}${base}/projects`, previous: null, next: null },
         };
       },
     );

@@ -44,6 +44,13 @@ export const TokenQuery = Type.Object({
 });
 export type TokenQuery = Static<typeof TokenQuery>;
 
+export const ProjectsQuery = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 255 })),
+  domain_id: Type.Optional(Type.String({ maxLength: 64 })),
+  enabled: Type.Optional(Type.Boolean()),
+});
+export type ProjectsQuery = Static<typeof ProjectsQuery>;
+
 const Named = Type.Object({ id: Type.String(), name: Type.String() });
 
 export const Endpoint = Type.Object({
