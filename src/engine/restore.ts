@@ -4,12 +4,15 @@ import type { ChunkLocation } from './chunk-index.js';
 import { SLOT_CHUNKS } from './chunk-ops.js';
 import { AbortedError, CorruptDataError, InvalidRequestError, TargetError } from './errors.js';
 import { CHUNK_SIZE, EnvelopeError, FORMAT_VERSION, ID_LEN, SEGMENT_CHUNKS, ZERO_ID } from './format.js';
+import { minorGcEvery } from './gc-hint.js';
 import { type Volume, openTarget } from './source.js';
 import type { BadRegion, Progress } from './types.js';
 import type { VaultContext } from './vault-context.js';
 
 const MAX_RUN = 8 * 1024 * 1024;
 const SYNC_EVERY = 256 * 1024 * 1024;
+/** Batches whose blobs are fetched ahead of decryption (each ≤ 4 MiB compressed). */
+const PREFETCH = 4;
 
 export interface ReadOptions {
   backupId: string;
@@ -58,9 +61,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
     if (opts.target) vol = await openTarget(opts.target, size);
     const bad = (offset: number, length: number, reason: string) => {
       if (!opts.collect) throw new CorruptDataError(offset, length, reason);
-      const last = res.badRegions[res.badRegions.length - 1];
-      if (last && last.offset + last.length === offset && last.reason === reason) last.length += length;
-      else res.badRegions.push({ offset, length, reason });
+      res.badRegions.push({ offset, length, reason }); // sorted and merged at the end
     };
     let synced: Promise<unknown> | null = null;
     const resync = () => {
@@ -84,16 +85,17 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       syncing.catch(() => {}); // a real failure shows in the final fsync
     };
 
-    const readBatch = async (first: number, n: number, ids: Buffer, slot: number) => {
-      const v = ctx.pool.views(slot);
-      ids.copy(v.ids, 0, 0, n * ID_LEN);
+    type Item = { i: number; loc: ChunkLocation };
+    type Run = { packId: string; offset: number; length: number; members: Item[] };
+    type Fetched = { runs: Run[]; datas: Array<Buffer | null>; missing: number[] };
+    const chunkLenAt = (first: number, i: number) => Math.min(CHUNK_SIZE, size - (first + i) * CHUNK_SIZE);
+
+    /** Locates and reads a batch's blobs (no slot needed, so it runs ahead of decryption and writing). */
+    const fetchBatch = async (first: number, n: number, ids: Buffer): Promise<Fetched> => {
       const want: number[] = [];
       for (let i = 0; i < n; i++)
         if (!ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID)) want.push(i);
       res.zeroChunks += n - want.length;
-      const chunkLen = (i: number) => Math.min(CHUNK_SIZE, size - (first + i) * CHUNK_SIZE);
-      type Item = { i: number; loc: ChunkLocation };
-      type Run = { packId: string; offset: number; length: number; members: Item[] };
       // Locate and fetch; a chunk or pack the local index does not know (or knows wrongly, because another
       // process ran GC or repacked) triggers one resync of the index from the store, then a second try.
       let runs: Run[] = [];
@@ -137,6 +139,14 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
         if (attempt > 0 || (missing.length === 0 && datas.every((d) => d !== null))) break;
         await resync();
       }
+      return { runs, datas, missing };
+    };
+
+    const finishBatch = async (first: number, n: number, ids: Buffer, f: Fetched, slot: number) => {
+      const { runs, datas, missing } = f;
+      const chunkLen = (i: number) => chunkLenAt(first, i);
+      const v = ctx.pool.views(slot);
+      ids.copy(v.ids, 0, 0, n * ID_LEN);
       for (const i of missing) bad((first + i) * CHUNK_SIZE, chunkLen(i), 'chunk missing from the vault');
       const reqItems: Array<[number, number, number, number, number]> = [];
       let pos = 0;
@@ -213,35 +223,66 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
         if (e instanceof ObjectNotFoundError || e instanceof EnvelopeError) return e as Error;
         throw e;
       });
-    let next = segmentIds.length ? segPromise(0) : null;
-    for (let s = 0; s < segmentIds.length && !failure; s++) {
-      const segFirst = s * SEGMENT_CHUNKS;
-      const count = Math.min(SEGMENT_CHUNKS, meta.chunkCount - segFirst);
-      const seg = await next!;
-      next = s + 1 < segmentIds.length ? segPromise(s + 1) : null;
-      if (seg instanceof Error || seg.length !== count * ID_LEN) {
-        const reason =
-          seg instanceof Error ? `segment unreadable: ${seg.message}` : 'segment has the wrong length';
-        const off = segFirst * CHUNK_SIZE;
-        try {
+    // Batches in volume order; a window of them is fetched ahead so reads overlap decryption and writes.
+    async function* batches(): AsyncGenerator<{ first: number; n: number; ids: Buffer }> {
+      let next = segmentIds.length ? segPromise(0) : null;
+      next?.catch(() => {}); // if the consumer stops early, a prefetched failure must not go unhandled
+      for (let s = 0; s < segmentIds.length; s++) {
+        const segFirst = s * SEGMENT_CHUNKS;
+        const count = Math.min(SEGMENT_CHUNKS, meta.chunkCount - segFirst);
+        const seg = await next!;
+        next = s + 1 < segmentIds.length ? segPromise(s + 1) : null;
+        next?.catch(() => {});
+        if (seg instanceof Error || seg.length !== count * ID_LEN) {
+          const reason =
+            seg instanceof Error ? `segment unreadable: ${seg.message}` : 'segment has the wrong length';
+          const off = segFirst * CHUNK_SIZE;
           bad(off, Math.min(count * CHUNK_SIZE, size - off), reason);
-        } catch (e) {
-          failure = e;
+          continue;
         }
-        continue;
+        for (let w = 0; w < count; w += SLOT_CHUNKS) {
+          const n = Math.min(SLOT_CHUNKS, count - w);
+          yield { first: segFirst + w, n, ids: seg.subarray(w * ID_LEN, (w + n) * ID_LEN) };
+        }
       }
-      for (let w = 0; w < count && !failure; w += SLOT_CHUNKS) {
+    }
+    type Queued = { first: number; n: number; ids: Buffer; fetched: Promise<{ f?: Fetched; e?: unknown }> };
+    const queue: Queued[] = [];
+    const afterBatch = minorGcEvery(8);
+    const source = batches();
+    let exhausted = false;
+    try {
+      for (;;) {
+        while (!exhausted && !failure && queue.length < PREFETCH) {
+          const r = await source.next();
+          if (r.done) {
+            exhausted = true;
+            break;
+          }
+          const { first, n, ids } = r.value;
+          const fetched = fetchBatch(first, n, ids).then(
+            (f) => ({ f }),
+            (e) => ({ e }),
+          );
+          queue.push({ first, n, ids, fetched });
+        }
+        const head = queue.shift();
+        if (!head || failure) break;
         if (opts.signal?.aborted) {
           failure = new AbortedError(`${opts.target ? 'restore' : 'verify'} of ${opts.backupId} aborted`);
           break;
         }
-        const n = Math.min(SLOT_CHUNKS, count - w);
         const slot = await ctx.pool.acquire();
         if (failure) {
           ctx.pool.release(slot);
           break;
         }
-        const p: Promise<void> = readBatch(segFirst + w, n, seg.subarray(w * ID_LEN, (w + n) * ID_LEN), slot)
+        afterBatch();
+        const p: Promise<void> = head.fetched
+          .then(({ f, e }) => {
+            if (e !== undefined) throw e;
+            return finishBatch(head.first, head.n, head.ids, f!, slot);
+          })
           .catch((e) => {
             failure ??= e;
           })
@@ -251,7 +292,10 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
           });
         inflight.add(p);
       }
+    } catch (e) {
+      failure ??= e; // a segment failed in restore mode (bad() threw)
     }
+    await Promise.allSettled(queue.map((q) => q.fetched));
     await Promise.allSettled([...inflight]);
     if (!failure && opts.signal?.aborted) failure = new AbortedError(`restore of ${opts.backupId} aborted`);
     if (failure) throw failure;
@@ -263,6 +307,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
         throw new TargetError(`cannot flush ${opts.target}: ${(e as Error).message}`, { cause: e });
       }
     }
+    res.badRegions = mergeRegions(res.badRegions);
     return res;
   } catch (e) {
     throw wrapError(e);
@@ -271,6 +316,16 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
     await vol?.fh.close().catch(() => {});
     await lease.release();
   }
+}
+
+function mergeRegions(regions: BadRegion[]): BadRegion[] {
+  const out: BadRegion[] = [];
+  for (const r of [...regions].sort((a, b) => a.offset - b.offset)) {
+    const last = out[out.length - 1];
+    if (last && last.offset + last.length === r.offset && last.reason === r.reason) last.length += r.length;
+    else out.push({ ...r });
+  }
+  return out;
 }
 
 const ALIGN = 4096;
