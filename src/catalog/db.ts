@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  type MigrationProvider,
+  Migrator,
+  SqliteDialect,
+  type SqliteDatabase as SqliteDialectDatabase,
+} from 'kysely';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -13,7 +19,9 @@ export class CatalogMigrationError extends Error {}
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Owners number their migrations in blocks (PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029), so a
+  // new 0004 may arrive after 0020 was applied somewhere: apply it rather than refuse the database.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
@@ -23,6 +31,30 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
     );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+const STATEMENT_CACHE_MAX = 1000;
+
+/**
+ * Kysely prepares every query anew; preparing costs about as much as running a short query. Kysely's SQL
+ * text is stable per query shape (values are parameters), so prepared statements are kept by SQL text.
+ * A statement still iterating (a streamed query) is not shared: a fresh one is prepared.
+ */
+function cachingStatements(sqlite: SqliteDatabase.Database): SqliteDialectDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) return hit;
+      const stmt = sqlite.prepare(sql);
+      if (!hit) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /**
@@ -40,7 +72,11 @@ export async function openCatalogDb(file: string): Promise<Kysely<Database>> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Large catalogs (a million backups) stay fast with a bigger page cache and memory-mapped reads.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('mmap_size = 268435456');
+  sqlite.pragma('temp_store = MEMORY');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateToLatest(db);
   } catch (err) {
