@@ -474,6 +474,31 @@ export class CbrStore {
     });
   }
 
+  /** Which of these resources (servers or disks) have a backup being taken right now. */
+  async resourcesBeingBackedUp(projectId: string, resourceIds: string[]): Promise<Set<string>> {
+    if (resourceIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('cbr_backups')
+      .select('resource_id')
+      .where('project_id', '=', projectId)
+      .where('resource_id', 'in', resourceIds)
+      .where('status', 'in', ['protecting', 'waiting_protect'])
+      .execute();
+    return new Set(rows.map((r) => r.resource_id));
+  }
+
+  /** Targets (server or volume ids) of restores that have not finished. */
+  async resourcesBeingRestored(projectId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('cbr_operation_logs')
+      .select('target_resource_id')
+      .where('project_id', '=', projectId)
+      .where('operation_type', '=', 'restore')
+      .where('status', 'in', ['waiting', 'running'])
+      .execute();
+    return new Set(rows.map((r) => r.target_resource_id).filter((x): x is string => x !== null));
+  }
+
   async deleteBackupRows(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.deleteFrom('cbr_backups').where('id', 'in', ids).execute();

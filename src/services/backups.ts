@@ -209,6 +209,27 @@ export class BackupService {
       }
       if (targets.length === 0) throw invalid('restore.mappings', 'must map at least one disk backup');
     }
+    // Writing a disk while it is being read for a backup, or twice at once, would corrupt one of them.
+    const targetIds = [targetName.id, ...targets.map((t) => t.volumeId)];
+    const reading = await this.deps.store.resourcesBeingBackedUp(projectId, targetIds);
+    if (reading.size > 0) {
+      throw cbrError(
+        'validation',
+        'BackupService.2002',
+        `The resource is being backed up: ${[...reading].join(', ')}. Restore it after the backup is complete.`,
+        'restore',
+      );
+    }
+    const writing = await this.deps.store.resourcesBeingRestored(projectId);
+    const clash = targetIds.filter((id) => writing.has(id));
+    if (clash.length > 0) {
+      throw cbrError(
+        'validation',
+        'BackupService.2010',
+        `The resource is being restored: ${clash.join(', ')}.`,
+        'restore',
+      );
+    }
     const vault = await this.vaults.get(projectId, b.vaultId);
     if (!(await this.deps.store.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))) {
       throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {

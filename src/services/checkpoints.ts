@@ -99,6 +99,7 @@ export class CheckpointService {
     const ids = input.resourceIds ?? vault.resources.map((r) => r.id);
     const skipped: SkippedResource[] = [];
     const chosen: VaultResource[] = [];
+    const restoring = await this.deps.store.resourcesBeingRestored(projectId);
     for (const id of new Set(ids)) {
       const r = vault.resources.find((x) => x.id === id);
       if (!r) {
@@ -121,6 +122,16 @@ export class CheckpointService {
         },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
       );
+      if (restoring.has(id)) {
+        skipped.push({
+          id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.2010',
+          reason: 'The resource is being restored.',
+        });
+        continue;
+      }
       if (running.count > 0) {
         skipped.push({
           id,

@@ -612,6 +612,37 @@ describe('backups', () => {
     const fs = await import('node:fs');
     assert.ok(fs.readFileSync(vol2.path).equals(fs.readFileSync(vol1.path)), 'restored to another volume');
   });
+  test('a disk being backed up is not restored, a disk being restored is not backed up', async () => {
+    const url = `/v3/${pa}/backups/${backupId}`;
+    await h.ctx.jobs.stop();
+    assert.equal(
+      (await h.req('POST', `${url}/restore`, { body: { restore: { volume_id: vol1.id } } })).status,
+      202,
+    );
+    const cp = await h.req('POST', `/v3/${pa}/checkpoints`, {
+      body: { checkpoint: { vault_id: diskVault.id } },
+    });
+    assertCbrError(cp, 400, 'BackupService.0001', 'being restored');
+    await h.ctx.jobs.start();
+    await h.drain();
+    await h.ctx.jobs.stop();
+    const cp2 = await h.req('POST', `/v3/${pa}/checkpoints`, {
+      body: { checkpoint: { vault_id: diskVault.id } },
+    });
+    assert.equal(cp2.status, 200, cp2.body);
+    assertCbrError(
+      await h.req('POST', `${url}/restore`, { body: { restore: { volume_id: vol1.id } } }),
+      400,
+      'BackupService.2002',
+      'being backed up',
+    );
+    assert.equal((await h.req('GET', url)).json.backup.status, 'available');
+    await h.ctx.jobs.start();
+    await h.drain();
+    const b2 = (await h.req('GET', `/v3/${pa}/backups?checkpoint_id=${cp2.json.checkpoint.id}`)).json
+      .backups[0];
+    assert.equal(b2.status, 'available', JSON.stringify(b2));
+  });
   test('UpdateBackup renames; bad names refused', async () => {
     const url = `/v3/${pa}/backups/${backupId}`;
     const r = await h.req('PUT', url, { body: { backup: { name: 'renamed_1' } } });
