@@ -127,6 +127,35 @@ describe('inventory API', () => {
       assert.equal(r.statusCode, 400, `${JSON.stringify(body)}: ${r.body}`);
       assert.ok((r.json() as J).error_msg.includes(field), `${JSON.stringify(body)}: ${r.body}`);
     }
+    const serverCases: Array<[unknown, string]> = [
+      [{ server: { volume_ids: [] } }, 'server.name'],
+      [{ server: { name: 'x' } }, 'server.volume_ids'],
+      [{ server: { name: 'x', volume_ids: 'abc' } }, 'server.volume_ids'],
+      [{ server: { name: 'x', volume_ids: [1] } }, 'server.volume_ids.0'],
+      [{ server: { name: 'x'.repeat(256), volume_ids: ['a'] } }, 'server.name'],
+      [{ server: { name: 'x', volume_ids: ['a'], flavor: 'big' } }, 'server.flavor'],
+      [{ server: { name: 'x', volume_ids: ['a'], description: 7 } }, 'server.description'],
+      [
+        { server: { name: 'x', volume_ids: Array.from({ length: 65 }, (_, i) => `v${i}`) } },
+        'server.volume_ids',
+      ],
+    ];
+    for (const [body, field] of serverCases) {
+      const r = await req('POST', `/opencbr/v1/${pid}/servers`, body);
+      assert.equal(r.statusCode, 400, `${JSON.stringify(body).slice(0, 80)}: ${r.body}`);
+      assert.ok((r.json() as J).error_msg.includes(field), `${JSON.stringify(body).slice(0, 80)}: ${r.body}`);
+    }
+    for (const q of ['offset=-1', 'limit=1001', 'limit=1.5', `name=${'n'.repeat(256)}`]) {
+      const r = await req('GET', `/opencbr/v1/${pid}/servers?${q}`);
+      assert.equal(r.statusCode, 400, `${q}: ${r.body}`);
+      assert.ok((r.json() as J).error_msg.includes(q.split('=')[0]!), `${q}: ${r.body}`);
+    }
+    const unknown = await req('GET', `/opencbr/v1/${pid}/servers/not-a-uuid`);
+    assert.equal(unknown.statusCode, 404);
+    assert.equal((unknown.json() as J).error_code, 'BackupService.7100');
+    const nowhere = await req('GET', `/opencbr/v1/${pid}/nothing-here`);
+    assert.equal(nowhere.statusCode, 404);
+    assert.equal(typeof (nowhere.json() as J).error_code, 'string');
     let r = await p.app.inject({
       method: 'POST',
       url: `/opencbr/v1/${pid}/volumes`,
