@@ -173,7 +173,11 @@ export function toAppError(err: unknown): AppError {
     if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
       parts.push(v.params.additionalProperty);
     }
-    const field = parts.length > 0 ? parts.join('.') : where;
+    // `resources.0.id` → `resources[0].id`, as the services name list items.
+    const field =
+      parts.length > 0
+        ? parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+        : where;
     let problem = v.message ?? 'is invalid';
     if (v.keyword === 'required') problem = 'is required';
     else if (v.keyword === 'additionalProperties') problem = 'is not allowed';

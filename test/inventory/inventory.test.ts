@@ -131,7 +131,7 @@ describe('inventory API', () => {
       [{ server: { volume_ids: [] } }, 'server.name'],
       [{ server: { name: 'x' } }, 'server.volume_ids'],
       [{ server: { name: 'x', volume_ids: 'abc' } }, 'server.volume_ids'],
-      [{ server: { name: 'x', volume_ids: [1] } }, 'server.volume_ids.0'],
+      [{ server: { name: 'x', volume_ids: [1] } }, 'server.volume_ids[0]'],
       [{ server: { name: 'x'.repeat(256), volume_ids: ['a'] } }, 'server.name'],
       [{ server: { name: 'x', volume_ids: ['a'], flavor: 'big' } }, 'server.flavor'],
       [{ server: { name: 'x', volume_ids: ['a'], description: 7 } }, 'server.description'],
