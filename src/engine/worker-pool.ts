@@ -35,6 +35,7 @@ export class WorkerPool {
   private seq = 0;
   private inline?: ChunkOps;
   private closed = false;
+  private broken: Error | null = null;
 
   /** Byte offset in `sab` where slot 0 starts: page-aligned memory, so restores can write with O_DIRECT. */
   readonly align: number;
@@ -65,10 +66,14 @@ export class WorkerPool {
         if (m.error) p.reject(new Error(`chunk worker failed: ${m.error}`));
         else p.resolve(m.res);
       });
-      worker.on('error', (e) => {
+      // A dead worker fails everything in flight and every later call (fail-stop: no hanging backups).
+      const fail = (e: Error) => {
+        this.broken ??= e;
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
-      });
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`chunk worker exited (code ${code})`)));
       this.workers.push(worker);
       this.busy.push(0);
     }
@@ -99,6 +104,7 @@ export class WorkerPool {
   run(req: OpenReq): Promise<OpenRes>;
   run(req: OpReq): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('worker pool closed'));
+    if (this.broken) return Promise.reject(this.broken);
     if (this.inline) {
       try {
         return Promise.resolve(this.inline.run(req));
