@@ -54,6 +54,7 @@ test('server backup, incremental, byte-identical restore, delete without harm', 
   assert.equal(kids[0].extend_info.system_disk, true);
   assert.equal(kids[1].extend_info.bootable, false);
   assert.equal(kids[0].parent_id, b1.id);
+  assert.deepEqual(kids[0].children, []);
   assert.equal(show1.json.backup.extend_info.contain_system_disk, true);
   const cpShow = await h.req('GET', `/v3/${h.a.projectId}/checkpoints/${cp1.id}`);
   assert.equal(cpShow.json.checkpoint.status, 'available');

@@ -62,10 +62,7 @@ export function backupToWire(b: Backup, children: Backup[] = []): BackupWire {
     enterprise_project_id: b.enterpriseProjectId,
     replication_records: [],
     incremental: b.incremental,
-    children: children.map((c) => {
-      const { children: _omit, ...rest } = backupToWire(c);
-      return rest;
-    }),
+    children: children.map((c) => backupToWire(c)) as BackupWire['children'],
   };
 }
 

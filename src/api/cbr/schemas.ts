@@ -74,7 +74,12 @@ const backupFields = {
 };
 
 /** BackupResp (ListBackups items and children). */
-export const BackupResp = Type.Object({ ...backupFields, children: Type.Array(Type.Object(backupFields)) });
+/** A disk backup inside a server backup's `children`: its own `children` is always empty (as in the seed examples). */
+const ChildBackupResp = Type.Object({
+  ...backupFields,
+  children: Type.Array(Type.Object({}), { maxItems: 0 }),
+});
+export const BackupResp = Type.Object({ ...backupFields, children: Type.Array(ChildBackupResp) });
 /** BackupDetail (ShowBackup). */
 export const BackupDetail = BackupResp;
 
