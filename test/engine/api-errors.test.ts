@@ -28,6 +28,24 @@ describe('engine API behaviour', () => {
     assert.deepEqual(await vault.listBackups(), []);
   });
 
+  it('a volume that shrinks while it is read fails with SourceError and commits nothing', async () => {
+    const { truncateSync } = await import('node:fs');
+    await writeVolume(sb.path('shrink.img'), 48 * 1024 * 1024, 'random');
+    let cut = false;
+    await assert.rejects(
+      vault.backup({
+        backupId: 'shrunk',
+        source: sb.path('shrink.img'),
+        onProgress: () => {
+          if (!cut) truncateSync(sb.path('shrink.img'), 1024 * 1024);
+          cut = true;
+        },
+      }),
+      (e: unknown) => e instanceof SourceError && /shrank/.test(e.message),
+    );
+    await assert.rejects(vault.getBackup('shrunk'), NotFoundError);
+  });
+
   it('a backup id is used once (ConflictError); unknown ids are NotFoundError', async () => {
     await vault.backup({ backupId: 'once', source: sb.path('v.img') });
     await assert.rejects(vault.backup({ backupId: 'once', source: sb.path('v.img') }), ConflictError);
