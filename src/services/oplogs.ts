@@ -47,7 +47,7 @@ export class OperationLogService {
       resourceName: b.resourceName,
       backupId: b.id,
       backupName: b.name,
-      incremental: type === 'backup' ? null : null,
+      incremental: null,
       targetResourceId: target?.id ?? null,
       targetResourceName: target?.name ?? null,
       progress: 0,
