@@ -194,9 +194,7 @@ export class BackupService {
         usedVolumes.add(m.volumeId);
         const v = await this.targetVolume(projectId, m.volumeId, `restore.mappings[${i}].volume_id`);
         checkSize(child, v, `restore.mappings[${i}].volume_id`);
-        if (child.systemDisk && v.position !== 0 && input.mappings) {
-          // Allowed (an operator may restore a system disk image elsewhere); data disks onto a system disk are not.
-        }
+        // A system disk image may go to a data disk (an operator inspecting it); a data disk onto the system disk may not.
         if (!child.systemDisk && v.position === 0) {
           throw cbrError(
             'validation',
