@@ -75,6 +75,21 @@ test('server backup, incremental, byte-identical restore, delete without harm', 
   const show2 = await h.req('GET', `/v3/${h.a.projectId}/backups/${b2.id}`);
   for (const c of show2.json.backup.children) assert.equal(c.extend_info.incremental, true);
 
+  // Mappings are checked: a data disk onto the system disk, a foreign backup id, a disk of no such server.
+  const restoreUrl = `/v3/${h.a.projectId}/backups/${b1.id}/restore`;
+  const map = (backup_id: string, volume_id: string) => ({
+    body: { restore: { server_id: srv.id, mappings: [{ backup_id, volume_id }] } },
+  });
+  const r2013 = await h.req('POST', restoreUrl, map(kids[1].id, sys.id));
+  assert.equal(r2013.json.error_code, 'BackupService.2013', r2013.body);
+  const rForeign = await h.req('POST', restoreUrl, map(b1.id, sys.id));
+  assert.equal(rForeign.status, 400);
+  assert.match(rForeign.json.error_msg, /mappings\[0\]\.backup_id/);
+  const lone = await h.volume('lone', MiB);
+  const r2012 = await h.req('POST', restoreUrl, map(kids[1].id, lone.id));
+  assert.equal(r2012.json.error_code, 'BackupService.2012', r2012.body);
+  assert.equal((await h.req('GET', `/v3/${h.a.projectId}/backups/${b1.id}`)).json.backup.status, 'available');
+
   // Wreck both disks, restore the first (full) backup, compare byte for byte.
   fs.writeFileSync(sys.path, Buffer.alloc(original.sys.length, 7));
   fs.writeFileSync(data.path, Buffer.alloc(original.data.length, 9));
