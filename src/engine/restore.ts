@@ -18,6 +18,8 @@ export interface ReadOptions {
   backupId: string;
   /** Restore target; null = verify only (nothing is written). */
   target: string | null;
+  /** Restore onto an existing larger regular file keeps its size (tail zeros). */
+  preserveLargerTarget?: boolean;
   verifyIds: boolean;
   /** verify: collect bad regions and go on; restore: throw CorruptDataError at the first one. */
   collect: boolean;
@@ -58,7 +60,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       bytesWritten: 0,
       badRegions: [],
     };
-    if (opts.target) vol = await openTarget(opts.target, size);
+    if (opts.target) vol = await openTarget(opts.target, size, opts.preserveLargerTarget === true);
     const bad = (offset: number, length: number, reason: string) => {
       if (!opts.collect) throw new CorruptDataError(offset, length, reason);
       res.badRegions.push({ offset, length, reason }); // sorted and merged at the end

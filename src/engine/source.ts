@@ -48,8 +48,11 @@ export async function openSource(path: string): Promise<Volume> {
   }
 }
 
-/** Opens a restore target: a regular file is (re)created empty and sized, so unwritten ranges are holes. */
-export async function openTarget(path: string, size: number): Promise<Volume> {
+/**
+ * Opens a restore target: a regular file is (re)created empty and sized, so unwritten ranges are holes. With
+ * `preserveLargerTarget`, an existing larger file keeps its length (emptied first, so the tail reads as zeros).
+ */
+export async function openTarget(path: string, size: number, preserveLargerTarget = false): Promise<Volume> {
   let st: import('node:fs').Stats | null = null;
   try {
     st = await fsp.stat(path);
@@ -68,9 +71,10 @@ export async function openTarget(path: string, size: number): Promise<Volume> {
       return { fh, size: devSize, isBlockDevice: true, direct: await openDirect(path) };
     }
     if (st && !st.isFile()) throw new TargetError(`${path} is neither a regular file nor a block device`);
-    const fh = await fsp.open(path, 'w', 0o600);
-    await fh.truncate(size);
-    return { fh, size, isBlockDevice: false, direct: await openDirect(path) };
+    const fileSize = preserveLargerTarget && st ? Math.max(size, st.size) : size;
+    const fh = await fsp.open(path, 'w', 0o600); // truncates to 0: nothing of the old content survives
+    await fh.truncate(fileSize);
+    return { fh, size: fileSize, isBlockDevice: false, direct: await openDirect(path) };
   } catch (e) {
     if (e instanceof TargetError) throw e;
     throw new TargetError(`cannot open restore target ${path}: ${(e as Error).message}`, { cause: e });

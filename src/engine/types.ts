@@ -57,6 +57,12 @@ export interface BackupStats {
 export interface RestoreRequest {
   backupId: string;
   target: string;
+  /**
+   * When the target is an existing regular file larger than the backup, keep its size: the backup's bytes at the
+   * start, zeros (holes) beyond. Default false: the file becomes exactly the backup's size. Block devices are never
+   * resized either way (their tail beyond the backup is left untouched).
+   */
+  preserveLargerTarget?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }

@@ -50,6 +50,7 @@ export class Vault implements VaultEngine {
     const r = await readBackup(this.ctx, {
       backupId: req.backupId,
       target: req.target,
+      preserveLargerTarget: req.preserveLargerTarget === true,
       verifyIds: this.ctx.restoreVerifiesDigests,
       collect: false,
       signal: req.signal,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CHUNK_SIZE, type VaultEngine } from '../../src/engine/index.js';
 import { makeVolume } from '../../src/engine/testing/volume-generator.js';
@@ -66,6 +66,27 @@ describe('backup and restore round trips', () => {
     const out = sb.path('over.out');
     writeFileSync(out, Buffer.alloc(9 * 1024 * 1024, 0xab));
     await vault.restore({ backupId: 'gen', target: out });
+    assert.equal(sha256File(out), sha256File(sb.path('gen.img')));
+  });
+
+  it('preserveLargerTarget keeps a larger file its size: backup bytes first, zeros (holes) after', async () => {
+    const out = sb.path('keep-size.out');
+    const big = 40 * 1024 * 1024;
+    writeFileSync(out, Buffer.alloc(big, 0xab));
+    const r = await vault.restore({ backupId: 'gen', target: out, preserveLargerTarget: true });
+    const img = readFileSync(sb.path('gen.img'));
+    const got = readFileSync(out);
+    assert.equal(r.volumeSize, img.length);
+    assert.equal(got.length, big);
+    assert.ok(got.subarray(0, img.length).equals(img), 'the backup is restored at the start');
+    assert.ok(got.subarray(img.length).equals(Buffer.alloc(big - img.length)), 'the old tail reads as zeros');
+    assert.ok((await allocated(out)) <= (await allocated(sb.path('gen.img'))) + 64 * 1024, 'the tail is a hole');
+    // A smaller target still grows to the backup's size; false (the default) shrinks a larger one exactly.
+    writeFileSync(out, Buffer.alloc(4096, 0xcd));
+    await vault.restore({ backupId: 'gen', target: out, preserveLargerTarget: true });
+    assert.equal(sha256File(out), sha256File(sb.path('gen.img')));
+    writeFileSync(out, Buffer.alloc(big, 0xab));
+    await vault.restore({ backupId: 'gen', target: out, preserveLargerTarget: false });
     assert.equal(sha256File(out), sha256File(sb.path('gen.img')));
   });
 
