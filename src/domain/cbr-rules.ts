@@ -53,6 +53,14 @@ export function bytesToGb(bytes: number): number {
   return bytes <= 0 ? 0 : Math.ceil(bytes / GIB);
 }
 
+/**
+ * A resource's size in GB, the one rule for backups, checkpoints and vaults: a cloud disk has an integer
+ * GB size, so each disk is rounded up on its own and a server's size is the sum of its disks' sizes.
+ */
+export function disksSizeGb(diskBytes: readonly number[]): number {
+  return diskBytes.reduce((a, b) => a + bytesToGb(b), 0);
+}
+
 /** Vault usage in whole MB as CBR's billing.used reports it (rounded up). */
 export function bytesToMb(bytes: number): number {
   return bytes <= 0 ? 0 : Math.ceil(bytes / MIB);
@@ -63,6 +71,14 @@ export const PROVIDER_DISK = 'd1603440-187d-4516-af25-121250c7cc97';
 
 export function providerIdOf(kind: ResourceKind): string {
   return kind === 'server' ? PROVIDER_SERVER : PROVIDER_DISK;
+}
+
+/**
+ * The provider a backup shows: a server backup's per-disk children belong to the server backup
+ * provider (seed ShowBackup example: the children carry `0daac4c5-…`), a standalone disk backup to the disk one.
+ */
+export function backupProviderId(b: { resourceKind: ResourceKind; parentId: string | null }): string {
+  return b.parentId !== null ? PROVIDER_SERVER : providerIdOf(b.resourceKind);
 }
 
 let lastMicros = 0;

@@ -3,13 +3,20 @@
 import { randomBytes } from 'node:crypto';
 import type {
   Backup,
+  BackupStatus,
   Checkpoint,
   CheckpointResource,
   SkippedResource,
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import { bytesToGb, checkpointStatusOf, nowTimestamp, serverStatusOf } from '../domain/cbr-rules.js';
+import {
+  bytesToGb,
+  checkpointStatusOf,
+  disksSizeGb,
+  nowTimestamp,
+  serverStatusOf,
+} from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
@@ -42,6 +49,15 @@ export interface BackupJobPayload {
 }
 
 const BUSY = ['protecting', 'waiting_protect'];
+const LIVE_STATUSES: BackupStatus[] = [
+  'available',
+  'protecting',
+  'waiting_protect',
+  'restoring',
+  'waiting_restore',
+  'deleting',
+  'waiting_delete',
+];
 
 export class CheckpointService {
   constructor(
@@ -61,7 +77,42 @@ export class CheckpointService {
         },
       );
     }
-    return c;
+    return this.withLiveStats(c);
+  }
+
+  /**
+   * `backup_count` / `backup_size` of each checkpoint resource as the vault holds them now (read time,
+   * not checkpoint creation): the resource's top-level backups in the checkpoint's vault that are not in
+   * error, and the bytes they occupy in the object store (stored after dedup, compression and
+   * encryption; a server counts its disks' data). Unit: bytes, as the vault's `resources[].backup_size`.
+   */
+  private async withLiveStats(c: Checkpoint): Promise<Checkpoint> {
+    const vault = await this.deps.store.getVault(c.projectId, c.vaultId);
+    const resources: CheckpointResource[] = [];
+    for (const r of c.resources) {
+      const held = vault?.resources.find((x) => x.id === r.id);
+      if (held) {
+        resources.push({ ...r, backupCount: held.backupCount, backupBytes: held.backupBytes });
+        continue;
+      }
+      // Removed from the vault since: its backups may still be there.
+      const page = await this.deps.store.listBackups(
+        {
+          projectId: c.projectId,
+          vaultId: c.vaultId,
+          resourceId: r.id,
+          parentId: null,
+          statuses: LIVE_STATUSES,
+        },
+        { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1000, offset: 0 },
+      );
+      resources.push({
+        ...r,
+        backupCount: page.count,
+        backupBytes: page.items.reduce((a, b) => a + b.storedBytes, 0),
+      });
+    }
+    return { ...c, resources };
   }
 
   async create(auth: { projectId: string }, input: CheckpointCreateInput): Promise<CheckpointCreated> {
@@ -210,6 +261,7 @@ export class CheckpointService {
         continue;
       }
       const total = disks.reduce((a, d) => a + d.size, 0);
+      const sizeGb = disksSizeGb(disks.map((d) => d.size));
       const top = this.newBackup({
         projectId,
         vault,
@@ -220,6 +272,7 @@ export class CheckpointService {
         resourceId: r.id,
         resourceName: r.name,
         bytes: total,
+        sizeGb,
         az,
         diskIndex: 0,
         systemDisk: r.kind === 'volume' ? disks[0]!.position === 0 : disks.some((d) => d.position === 0),
@@ -254,7 +307,7 @@ export class CheckpointService {
         id: r.id,
         kind: r.kind,
         name: r.name,
-        sizeGb: r.sizeGb,
+        sizeGb,
         protectStatus: 'protecting',
         backupCount: r.backupCount,
         backupBytes: r.backupBytes,
@@ -281,7 +334,7 @@ export class CheckpointService {
       );
       out.push({ backup: b, operationLogId: o.id });
     }
-    return { checkpoint, backups: out };
+    return { checkpoint: await this.withLiveStats(checkpoint), backups: out };
   }
 
   private newBackup(a: {
@@ -294,6 +347,8 @@ export class CheckpointService {
     resourceId: string;
     resourceName: string;
     bytes: number;
+    /** Resource size in GB when it is not simply `bytes` rounded up (a server: sum of its disks). */
+    sizeGb?: number;
     az: string | null;
     diskIndex: number;
     systemDisk: boolean;
@@ -314,7 +369,7 @@ export class CheckpointService {
       resourceId: a.resourceId,
       resourceKind: a.kind,
       resourceName: a.resourceName,
-      resourceSizeGb: bytesToGb(a.bytes),
+      resourceSizeGb: a.sizeGb ?? bytesToGb(a.bytes),
       resourceAz: a.az,
       enterpriseProjectId: a.vault.enterpriseProjectId,
       createdAt: a.at,

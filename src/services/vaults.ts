@@ -8,7 +8,7 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import { bytesToGb, bytesToMb, nowTimestamp } from '../domain/cbr-rules.js';
+import { bytesToGb, bytesToMb, disksSizeGb, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
 
@@ -318,12 +318,12 @@ export class VaultService {
               );
             }
           }
-          const bytes = s.volumes.filter((v) => !exclude.includes(v.id)).reduce((a, v) => a + v.size, 0);
+          const disks = s.volumes.filter((v) => !exclude.includes(v.id)).map((v) => v.size);
           out.push({
             id: s.id,
             kind: 'server',
             name: s.name,
-            sizeGb: bytesToGb(bytes),
+            sizeGb: disksSizeGb(disks),
             protectStatus: 'available',
             excludeVolumes: exclude,
             backupCount: 0,

@@ -1,7 +1,7 @@
 // Domain → CBR wire. The only place where camelCase becomes the protocol's snake_case.
 import type { Static } from '@sinclair/typebox';
 import type { Backup, Checkpoint, OperationLog, Vault } from '../../domain/cbr-model.js';
-import { bytesToMb, providerIdOf } from '../../domain/cbr-rules.js';
+import { backupProviderId, bytesToMb, providerIdOf } from '../../domain/cbr-rules.js';
 import type { BackupResp, CheckpointCreate, OperationLogResp, VaultResp } from './schemas.js';
 
 /** CBR backup timestamps: `2020-02-05T10:38:34.209782` (UTC, no zone). */
@@ -58,7 +58,7 @@ export function backupToWire(b: Backup, children: Backup[] = []): BackupWire {
     status: b.status,
     updated_at: backupTime(b.updatedAt),
     vault_id: b.vaultId,
-    provider_id: providerIdOf(b.resourceKind),
+    provider_id: backupProviderId(b),
     enterprise_project_id: b.enterpriseProjectId,
     replication_records: [],
     incremental: b.incremental,
