@@ -37,6 +37,31 @@ const NOT_FOUND_BODIES: Array<{ test: (url: string) => boolean; body: (err: AppE
   { test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'), body: keystoneErrorBody },
 ];
 
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * Methods served on the request's path other than its own: non-empty means the path exists and the method
+ * is wrong (405 with `Allow`), empty means the path itself is unknown (404). Protocols' not-found handlers use it.
+ */
+export function otherMethodsOf(app: FastifyInstance, request: FastifyRequest): string[] {
+  const q = request.url.indexOf('?');
+  const url = q === -1 ? request.url : request.url.slice(0, q);
+  return METHODS.filter((m) => m !== request.method && app.findRoute({ method: m, url }) !== null);
+}
+
+/** The AppError for a request no route answers: 405 on a known path with another method, else 404. */
+export function unroutedError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): AppError {
+  const allow = otherMethodsOf(app, request);
+  if (allow.length > 0) {
+    reply.header('allow', allow.join(', '));
+    return new AppError(
+      'method_not_allowed',
+      `The method ${request.method} is not allowed for ${request.url}; allowed: ${allow.join(', ')}.`,
+    );
+  }
+  return new AppError('route_not_found', `The requested URL ${request.method} ${request.url} was not found.`);
+}
+
 export interface BuildAppOptions {
   /** Fastify logger options (default: off). */
   logger?: boolean | object;
@@ -122,12 +147,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   for (const p of PROTOCOLS) await app.register(p.plugin, { ctx });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const err = new AppError(
-      'route_not_found',
-      `The requested URL ${request.method} ${request.url} was not found.`,
-    );
+    const err = unroutedError(app, request, reply);
     const row = NOT_FOUND_BODIES.find((r) => r.test(request.url));
-    reply.code(404).send(row ? row.body(err) : cbrErrorBody(err));
+    reply.code(err.status).send(row ? row.body(err) : cbrErrorBody(err));
   });
 
   // Fallback for routes outside any protocol plugin (e.g. /openapi.json).

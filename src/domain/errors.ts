@@ -20,8 +20,12 @@ export const ERRORS = {
     message: 'Unsupported Content-Type.',
     cbr: 'BackupService.9900',
   },
-  route_not_found: { status: 404, message: 'The requested URL was not found.', cbr: 'BackupService.9900' },
-  method_not_allowed: { status: 405, message: 'Method not allowed.', cbr: 'BackupService.9900' },
+  // No BackupService code of the CBR error table fits an unknown API (9900 is "Parameter verification
+  // failed.", HTTP 400): a Huawei cloud answers it from its API gateway with APIGW.0101 ("The API does not
+  // exist or has not been published in the environment."), so opencbr uses that code, with 404 for an
+  // unknown path and 405 (+ Allow) for a known path called with a method it does not serve.
+  route_not_found: { status: 404, message: 'The requested URL was not found.', cbr: 'APIGW.0101' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.', cbr: 'APIGW.0101' },
   conflict: {
     status: 409,
     message: 'The request conflicts with the current state.',

@@ -60,9 +60,16 @@ describe('versions and unknown routes', () => {
       assert.equal(r.json.versions[0].status, 'CURRENT');
     }
   });
-  test('unknown routes are 404 in the CBR body', async () => {
-    assertCbrError(await h.req('GET', `/v3/${pa}/nothing-here`), 404);
-    assertCbrError(await h.req('PATCH' as 'GET', `/v3/${pa}/vaults`), 404);
+  test('unknown routes are 404, wrong methods 405, in the CBR body', async () => {
+    // Not 9900: the spec table gives that code HTTP 400 ("Parameter verification failed.").
+    assertCbrError(await h.req('GET', `/v3/${pa}/nothing-here`), 404, 'APIGW.0101');
+    const patch = await h.req('PATCH' as 'GET', `/v3/${pa}/vaults`);
+    assertCbrError(patch, 405, 'APIGW.0101');
+    assert.equal(patch.headers.allow, 'GET, HEAD, POST');
+    const put = await h.req('POST', `/v3/${pa}/backups/${backupId}`);
+    assertCbrError(put, 405, 'APIGW.0101');
+    assert.match(String(put.headers.allow), /GET/);
+    assert.match(String(put.headers.allow), /DELETE/);
   });
 });
 

@@ -79,3 +79,16 @@ test('a standalone disk backup keeps the disk provider', async () => {
   const list = await h.req('GET', `/v3/${h.a.projectId}/backups?checkpoint_id=${cp.id}`);
   assert.equal(list.json.backups[0].provider_id, PROVIDER_DISK);
 });
+
+test('a repeated scalar ListBackups parameter gets its own message', async () => {
+  for (const q of ['limit=1&limit=2', 'vault_id=a&vault_id=b', 'sort=name&sort=created_at']) {
+    const r = await h.req('GET', `/v3/${h.a.projectId}/backups?${q}`);
+    assert.equal(r.status, 400, r.body);
+    assert.equal(r.json.error_code, 'BackupService.9900');
+    assert.match(r.json.error_msg, /given at most once/, r.body);
+    assert.ok(r.json.error_msg.includes(q.split('=')[0]!), r.body);
+  }
+  // Repeating status is documented and still works.
+  const ok = await h.req('GET', `/v3/${h.a.projectId}/backups?status=available&status=error`);
+  assert.equal(ok.status, 200, ok.body);
+});

@@ -128,6 +128,10 @@ describe('Cinder v3 backups API', () => {
     const nf = await call('GET', `/volume/v3/${P}/nothing-here`);
     assert.equal(nf.statusCode, 404);
     assert.equal((nf.json() as { itemNotFound: { code: number } }).itemNotFound.code, 404);
+    const wrong = await call('PATCH', `/volume/v3/${P}/backups`);
+    assert.equal(wrong.statusCode, 405);
+    assert.equal((wrong.json() as { badMethod: { code: number } }).badMethod.code, 405);
+    assert.match(String(wrong.headers.allow), /POST/);
     const missing = await call('GET', `/volume/v3/${P}/backups/7b3a7a0e-4d47-4f55-8c53-3f6a1c0f2d11`);
     assert.deepEqual(missing.json(), {
       itemNotFound: { code: 404, message: 'Backup 7b3a7a0e-4d47-4f55-8c53-3f6a1c0f2d11 could not be found.' },

@@ -91,32 +91,37 @@ export const ListBackupsResponse = Type.Object({
   limit: Int,
 });
 
-/** ListBackups query as documented; values are parsed and checked in query.ts (repeatable status, CBR codes). */
+/**
+ * ListBackups query as documented; values are parsed and checked in query.ts (repeatable status, CBR codes).
+ * Every parameter accepts repetition at the schema level so that a repeated scalar (`limit=1&limit=2`) reaches
+ * query.ts and gets its message ("must be given at most once") rather than a bare type error.
+ */
+const Repeatable = Type.Union([Str, Type.Array(Str)]);
 export const ListBackupsQuery = Type.Object(
   {
-    checkpoint_id: Type.Optional(Str),
-    dec: Type.Optional(Str),
-    end_time: Type.Optional(Str),
-    enterprise_project_id: Type.Optional(Str),
-    image_type: Type.Optional(Str),
-    limit: Type.Optional(Str),
-    marker: Type.Optional(Str),
-    member_status: Type.Optional(Str),
-    name: Type.Optional(Str),
-    offset: Type.Optional(Str),
-    own_type: Type.Optional(Str),
-    parent_id: Type.Optional(Str),
-    resource_az: Type.Optional(Str),
-    resource_id: Type.Optional(Str),
-    resource_name: Type.Optional(Str),
-    resource_type: Type.Optional(Str),
-    sort: Type.Optional(Str),
-    start_time: Type.Optional(Str),
-    status: Type.Optional(Type.Union([Str, Type.Array(Str)])),
-    used_percent: Type.Optional(Str),
-    vault_id: Type.Optional(Str),
-    show_replication: Type.Optional(Str),
-    incremental: Type.Optional(Str),
+    checkpoint_id: Type.Optional(Repeatable),
+    dec: Type.Optional(Repeatable),
+    end_time: Type.Optional(Repeatable),
+    enterprise_project_id: Type.Optional(Repeatable),
+    image_type: Type.Optional(Repeatable),
+    limit: Type.Optional(Repeatable),
+    marker: Type.Optional(Repeatable),
+    member_status: Type.Optional(Repeatable),
+    name: Type.Optional(Repeatable),
+    offset: Type.Optional(Repeatable),
+    own_type: Type.Optional(Repeatable),
+    parent_id: Type.Optional(Repeatable),
+    resource_az: Type.Optional(Repeatable),
+    resource_id: Type.Optional(Repeatable),
+    resource_name: Type.Optional(Repeatable),
+    resource_type: Type.Optional(Repeatable),
+    sort: Type.Optional(Repeatable),
+    start_time: Type.Optional(Repeatable),
+    status: Type.Optional(Repeatable),
+    used_percent: Type.Optional(Repeatable),
+    vault_id: Type.Optional(Repeatable),
+    show_replication: Type.Optional(Repeatable),
+    incremental: Type.Optional(Repeatable),
   },
   { additionalProperties: true },
 );

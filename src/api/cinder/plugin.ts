@@ -3,6 +3,7 @@
 // paths at the root) and, when OPENCBR_CINDER_LISTEN is set, at the root of a listener of its own.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { unroutedError } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../domain/errors.js';
 import type { AuthInfo } from '../../domain/identity.js';
@@ -66,8 +67,9 @@ export async function cinderApi(app: FastifyInstance, opts: CinderApiOptions): P
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const fault = renderFault(new AppError('route_not_found', 'The resource could not be found.'));
-    reply.code(404).send(fault.body);
+    // 404 itemNotFound for an unknown path, 405 badMethod (+ Allow) for a known one with another method.
+    const fault = renderFault(unroutedError(app, request, reply));
+    reply.code(fault.status).send(fault.body);
   });
 
   const projectAuth = async (request: FastifyRequest): Promise<void> => {
