@@ -91,6 +91,8 @@ export interface CbrBackupsTable {
   stored_bytes: Big;
   engine_backup_id: string | null;
   base_backup_id: string | null;
+  /** The user who created the backup (migration 0012); null for rows made before it. */
+  user_id: string | null;
 }
 
 export interface CbrOperationLogsTable {

@@ -798,6 +798,7 @@ function backupToRow(b: Backup): BackupRow {
     stored_bytes: b.storedBytes,
     engine_backup_id: b.engineBackupId,
     base_backup_id: b.baseBackupId,
+    user_id: b.userId ?? null,
   };
 }
 
@@ -834,6 +835,7 @@ export function rowToBackup(r: BackupRow): Backup {
     storedBytes: num(r.stored_bytes),
     engineBackupId: r.engine_backup_id,
     baseBackupId: r.base_backup_id,
+    userId: r.user_id ?? null,
   };
 }
 

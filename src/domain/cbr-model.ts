@@ -157,6 +157,8 @@ export interface Backup {
   engineBackupId: string | null;
   /** The backup this one is incremental to (engine parent), if any. */
   baseBackupId: string | null;
+  /** The user who created the backup (the token's user, any protocol); null/absent for older rows. */
+  userId?: string | null;
 }
 
 export interface OperationLog {

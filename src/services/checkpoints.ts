@@ -115,7 +115,11 @@ export class CheckpointService {
     return { ...c, resources };
   }
 
-  async create(auth: { projectId: string }, input: CheckpointCreateInput): Promise<CheckpointCreated> {
+  /** `auth.userId`: the user creating the backups (recorded on each, shown by Cinder as `user_id`). */
+  async create(
+    auth: { projectId: string; userId?: string | null },
+    input: CheckpointCreateInput,
+  ): Promise<CheckpointCreated> {
     const { projectId } = auth;
     let vault = await this.vaults.get(projectId, input.vaultId).catch((err) => {
       if (isAppError(err) && err.code === 'vault_not_found') {
@@ -264,6 +268,7 @@ export class CheckpointService {
       const sizeGb = disksSizeGb(disks.map((d) => d.size));
       const top = this.newBackup({
         projectId,
+        userId: auth.userId ?? null,
         vault,
         checkpoint,
         parentId: null,
@@ -286,6 +291,7 @@ export class CheckpointService {
           rows.push(
             this.newBackup({
               projectId,
+              userId: auth.userId ?? null,
               vault,
               checkpoint,
               parentId: top.id,
@@ -339,6 +345,7 @@ export class CheckpointService {
 
   private newBackup(a: {
     projectId: string;
+    userId: string | null;
     vault: Vault;
     checkpoint: Checkpoint;
     parentId: string | null;
@@ -388,6 +395,7 @@ export class CheckpointService {
       storedBytes: 0,
       engineBackupId: a.engine ? id : null,
       baseBackupId: null,
+      userId: a.userId,
     };
   }
 

@@ -293,7 +293,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       const p = c.parameters ?? {};
       const ids = p.resources ?? p.resource_details?.map((r) => r.id);
       const { checkpoint } = await svc().checkpoints.create(
-        { projectId: req.params.project_id },
+        { projectId: req.params.project_id, userId: req.auth?.userId ?? null },
         {
           vaultId: c.vault_id,
           resourceIds: ids,

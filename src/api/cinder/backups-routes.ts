@@ -91,6 +91,7 @@ async function viewInputs(
         generatedName: x.generatedName ?? null,
       },
       vaultName: vaults.get(b.vaultId)?.name ?? null,
+      vaultUserId: vaults.get(b.vaultId)?.userId ?? null,
       hasDependents: (dependents.get(b.id) ?? 0) > 0,
       objectCount: objectCountOf(b),
     };
@@ -343,7 +344,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
           }
         }
         const created = await deps.checkpoints.create(
-          { projectId: scope.projectId },
+          { projectId: scope.projectId, userId: scope.auth.userId },
           {
             vaultId: vault.id,
             resourceIds: [volume.id],

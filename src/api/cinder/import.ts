@@ -124,6 +124,7 @@ export async function importRecord(
     storedBytes: r.stored_bytes,
     engineBackupId: r.engine_backup_id,
     baseBackupId: r.base_backup_id,
+    userId: scope.auth.userId,
   };
   await deps.cbr.insertCheckpoint(checkpoint);
   await deps.cbr.insertBackups([backup]);

@@ -147,6 +147,7 @@ export const BackupDetail = Type.Object({
   has_dependent_backups: Type.Boolean(),
   links: Type.Array(Link),
   'os-backup-project-attr:project_id': Type.Optional(Type.String()),
+  'os-backup-project-attr:tenant_id': Type.Optional(Type.String()),
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
   user_id: Type.Optional(NullStr),
   encryption_key_id: Type.Optional(NullStr),

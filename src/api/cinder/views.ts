@@ -26,6 +26,8 @@ export interface BackupViewInput {
   extra: CinderExtra | null;
   /** The name of the vault holding the data: the backup's real "container". */
   vaultName: string | null;
+  /** The vault's creator: the `user_id` of backups recorded before their creator was (older rows). */
+  vaultUserId?: string | null;
   hasDependents: boolean;
   objectCount: number | null;
 }
@@ -129,10 +131,13 @@ export function backupDetail(input: BackupViewInput, base: LinkBase, v: Microver
     has_dependent_backups: input.hasDependents,
     links: links(base, 'backups', b.id),
     // VBS (seed 001) returns the owner at every version; upstream gates it at 3.18 behind a policy.
+    // Seed 001's table names the attribute `…:tenant_id`, its example `…:project_id`: both are emitted.
     'os-backup-project-attr:project_id': b.projectId,
+    'os-backup-project-attr:tenant_id': b.projectId,
   };
   if (atLeast(v, '3.43')) out.metadata = extra?.metadata ?? {};
-  if (atLeast(v, '3.56')) out.user_id = extra?.userId ?? null;
+  // The creator whatever protocol made the backup (CBR, HSS, Cinder); older rows: the vault's creator.
+  if (atLeast(v, '3.56')) out.user_id = extra?.userId ?? b.userId ?? input.vaultUserId ?? null;
   // 3.64 encryption_key_id: opencbr encrypts every backup with the vault key, not a per-volume Barbican
   // key, so there is no per-volume key id to report and Cinder omits the field in that case.
   return out;
