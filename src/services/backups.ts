@@ -274,6 +274,9 @@ export class BackupService {
         await ve.restore({
           backupId: disk.engineBackupId,
           target: v.path,
+          // Every target is an existing inventory volume: restoring never shrinks a larger disk (as a cloud
+          // disk keeps its size); the tail beyond the backup reads as zeros.
+          preserveLargerTarget: true,
           signal: ctx.signal,
           onProgress: (p) => {
             const now = Date.now();

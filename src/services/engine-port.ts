@@ -25,6 +25,7 @@ export interface VaultEnginePort {
   restore(req: {
     backupId: string;
     target: string;
+    preserveLargerTarget?: boolean;
     signal?: AbortSignal;
     onProgress?: (p: EngineProgress) => void;
   }): Promise<unknown>;

@@ -267,7 +267,11 @@ describe('Cinder v3 backups API', () => {
       restore: { backup_id: firstId, volume_id: target.id, volume_name: 'target-1' },
     });
     await settled(firstId);
-    assert.deepEqual(fs.readFileSync(target.file).subarray(0, vol.data.length), vol.data);
+    const after = fs.readFileSync(target.file);
+    assert.deepEqual(after.subarray(0, vol.data.length), vol.data);
+    // The larger existing volume keeps its size (Cinder never shrinks it); beyond the backup: zeros.
+    assert.equal(after.length, 4 * 1024 * 1024);
+    assert.ok(after.subarray(vol.data.length).every((x) => x === 0));
 
     const r2 = await call('POST', `/volume/v3/${P}/backups/${firstId}/restore`, {
       payload: { restore: { name: 'fresh' } },
