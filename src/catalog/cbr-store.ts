@@ -428,6 +428,7 @@ export class CbrStore {
         | 'incremental'
         | 'baseBackupId'
         | 'name'
+        | 'description'
       >
     > & { updatedAt: string },
     onlyIfStatus?: BackupStatus[],
@@ -443,6 +444,7 @@ export class CbrStore {
     if (patch.incremental !== undefined) set.incremental = b01(patch.incremental);
     if (patch.baseBackupId !== undefined) set.base_backup_id = patch.baseBackupId;
     if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description;
     let q = this.db.updateTable('cbr_backups').set(set).where('id', '=', id);
     if (onlyIfStatus) q = q.where('status', 'in', onlyIfStatus);
     const r = await q.executeTakeFirst();

@@ -197,15 +197,6 @@ export class CinderStore {
     return r?.project_id ?? null;
   }
 
-  /** Cinder's update sets a backup's description, which CBR's own update does not touch. */
-  async setBackupDescription(backupId: string, description: string | null, now: string): Promise<void> {
-    await this.db
-      .updateTable('cbr_backups')
-      .set({ description, updated_at: now })
-      .where('id', '=', backupId)
-      .execute();
-  }
-
   async remove(backupId: string): Promise<void> {
     await this.db.deleteFrom('cinder_backups').where('backup_id', '=', backupId).execute();
   }

@@ -1,7 +1,7 @@
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
 import { MarkerNotFoundError } from '../catalog/cbr-store.js';
-import type { Backup, BackupFilter, BackupPage } from '../domain/cbr-model.js';
+import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
@@ -73,6 +73,61 @@ export class BackupService {
     await this.get(projectId, id);
     await this.deps.store.updateBackup(id, { name, updatedAt: nowTimestamp() });
     return this.get(projectId, id);
+  }
+
+  /** Name and/or description (Cinder's update sets both; CBR's own update renames only). */
+  async update(
+    projectId: string,
+    id: string,
+    patch: { name?: string; description?: string | null },
+  ): Promise<BackupWithChildren> {
+    await this.get(projectId, id);
+    await this.deps.store.updateBackup(id, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      updatedAt: nowTimestamp(),
+    });
+    return this.get(projectId, id);
+  }
+
+  /**
+   * An administrator sets a backup's status (Cinder os-reset_status, or settling a stuck backup before a
+   * forced delete). Only `available` and `error`: the states no job works in.
+   */
+  async resetStatus(
+    projectId: string,
+    id: string,
+    status: 'available' | 'error',
+    failReason?: string | null,
+  ): Promise<void> {
+    await this.get(projectId, id);
+    await this.deps.store.updateBackup(id, {
+      status,
+      updatedAt: nowTimestamp(),
+      ...(failReason !== undefined ? { failReason } : {}),
+    });
+  }
+
+  /**
+   * Registers a backup whose data is already in the vault (Cinder import_record after a catalog loss): the
+   * vault when it is gone too, a checkpoint of its own and the backup. The caller has checked that the engine
+   * lists the data; this only records it, then recounts the vault's usage.
+   */
+  async importRecord(input: {
+    vault: Vault;
+    createVault: boolean;
+    checkpoint: Checkpoint;
+    backup: Backup;
+  }): Promise<Backup> {
+    const { vault, checkpoint, backup } = input;
+    if (await this.deps.store.getBackup(backup.id)) {
+      throw new AppError('conflict', `The backup ${backup.id} already exists.`, { field: 'backup_record' });
+    }
+    if (input.createVault) await this.deps.store.insertVault(vault);
+    await this.deps.store.insertCheckpoint(checkpoint);
+    await this.deps.store.insertBackups([backup]);
+    await this.vaults.refreshUsage(vault.id).catch(() => undefined);
+    return (await this.deps.store.getBackup(backup.id)) ?? backup;
   }
 
   /** Marks the backup (and its disk children) `deleting` and enqueues the deletion. */

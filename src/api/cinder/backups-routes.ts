@@ -416,11 +416,10 @@ export function registerBackupRoutes(r: RouteRegistration): void {
         // Cinder clears a name with null; a CBR backup always has one, so it gets a generated name that
         // Cinder shows as null (the same as a backup created without a name).
         const cleared = body.name === null ? (extra?.generatedName ?? `manualbk_${b.id.slice(0, 4)}`) : null;
-        const patch: { name?: string; updatedAt: string } = { updatedAt: now };
+        const patch: { name?: string; description?: string | null } = {};
         if (body.name !== undefined) patch.name = body.name ?? cleared!;
-        await deps.cbr.updateBackup(b.id, patch);
-        if (body.description !== undefined)
-          await deps.cinder.setBackupDescription(b.id, body.description, now);
+        if (body.description !== undefined) patch.description = body.description;
+        await deps.backups.update(scope.projectId, b.id, patch);
         if (body.metadata !== undefined || cleared !== null) {
           await deps.cinder.put({
             backupId: b.id,
@@ -478,7 +477,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
       if (await jobWorksOn(scope.projectId, b.id)) {
         throw invalidBackup(`a ${b.status} job is still running on backup ${b.id}; wait for it to finish.`);
       }
-      await deps.cbr.updateBackup(b.id, { status: 'error', updatedAt: nowTimestamp() });
+      await deps.backups.resetStatus(scope.projectId, b.id, 'error');
     }
     await deps.backups.delete(scope.projectId, b.id);
   }
@@ -641,11 +640,12 @@ export function registerBackupRoutes(r: RouteRegistration): void {
           }
           const deps = protocolDeps(ctx);
           const b = await loadBackup(deps, scope, id);
-          await deps.cbr.updateBackup(b.id, {
+          await deps.backups.resetStatus(
+            scope.projectId,
+            b.id,
             status,
-            updatedAt: nowTimestamp(),
-            ...(status === 'error' ? { failReason: 'Status reset to error by an administrator.' } : {}),
-          });
+            status === 'error' ? 'Status reset to error by an administrator.' : undefined,
+          );
         }
         reply.code(202).send();
       },

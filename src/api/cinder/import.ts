@@ -38,6 +38,7 @@ export async function importRecord(
       `vault ${vault.id} holds server backups; a volume backup cannot be registered in it.`,
     );
   }
+  const createVault = !vault;
   if (!vault) {
     vault = {
       id: r.vault_id,
@@ -64,7 +65,6 @@ export async function importRecord(
       updatedAt: now,
       resources: [],
     };
-    await deps.cbr.insertVault(vault);
   }
   const checkpoint: Checkpoint = {
     id: crypto.randomUUID(),
@@ -126,8 +126,8 @@ export async function importRecord(
     baseBackupId: r.base_backup_id,
     userId: scope.auth.userId,
   };
-  await deps.cbr.insertCheckpoint(checkpoint);
-  await deps.cbr.insertBackups([backup]);
+  // Recorded by the backup service: only services and the catalog write CBR's tables.
+  await deps.backups.importRecord({ vault, createVault, checkpoint, backup });
   await deps.cinder.put({
     backupId: backup.id,
     projectId: scope.projectId,
