@@ -7,6 +7,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
+import { collectGarbage } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -388,9 +389,9 @@ export class BackupService {
         if ((err as Error).name !== 'NotFoundError') throw err;
       }
     }
-    await ve.gc();
     await this.deps.store.deleteBackupRows([...children.map((c) => c.id), top.id]);
-    await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
+    await collectGarbage(this.deps, top.vaultId, ve);
     const c = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
     if (c) {
       const left = (await this.deps.store.backupsOfCheckpoint(c.id)).filter((b) => b.parentId === null);

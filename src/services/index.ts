@@ -6,6 +6,7 @@ import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './
 import type { CbrDeps } from './cbr-deps.js';
 import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
 import type { EnginePort } from './engine-port.js';
+import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
 import { VaultService } from './vaults.js';
 
@@ -47,6 +48,10 @@ export function cbrServiceFactory(ctx: AppContext): void {
   ctx.jobs.register<RestoreJobPayload>('restore', {
     run: (j) => s.backups.runRestoreJob(j),
     recover: (job, reason, error) => s.backups.recoverRestoreJob(job, reason, error),
+  });
+  ctx.jobs.register<GcJobPayload>('gc', {
+    run: (j) => runGcJob(deps, j),
+    recover: (job, reason) => recoverGcJob(job, reason),
   });
   ctx.jobs.register<DeleteJobPayload>('delete', {
     run: (j) => s.backups.runDeleteJob(j),

@@ -11,6 +11,7 @@ import type {
 import { bytesToGb, bytesToMb, disksSizeGb, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
+import { collectGarbage } from './gc.js';
 
 export interface ResourceRef {
   id: string;
@@ -173,7 +174,7 @@ export class VaultService {
             if ((err as Error).name !== 'NotFoundError') throw err;
           }
         }
-        await ve.gc();
+        await collectGarbage(this.deps, v.id, ve);
       }
     } catch (err) {
       await this.deps.store.updateVault(id, { status: 'available', updatedAt: nowTimestamp() });
