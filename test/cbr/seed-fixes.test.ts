@@ -28,6 +28,9 @@ test('server backup: provider of children, one size rule, live checkpoint resour
   const sys = await h.volume('fx-sys', MiB);
   const data = await h.volume('fx-data', MiB);
   const srv = await h.server('fx-1', [sys.id, data.id]);
+  const prot = await h.req('GET', `/v3/${h.a.projectId}/protectables/server/instances/${srv.id}`);
+  assert.equal(prot.status, 200, prot.body);
+  assert.equal(prot.json.instance.size, 2);
   const vault = await createVault(h, 'server', [{ id: srv.id, type: 'OS::Nova::Server' }]);
   assert.equal(vault.resources[0].size, 2);
   assert.equal(vault.billing.allocated, 2);

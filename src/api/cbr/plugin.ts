@@ -5,6 +5,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { ResourceKind } from '../../domain/cbr-model.js';
+import { bytesToGb, disksSizeGb } from '../../domain/cbr-rules.js';
 import { AppError } from '../../domain/errors.js';
 import type { Server, Volume } from '../../domain/inventory.js';
 import { requireProjectAuth } from '../auth.js';
@@ -553,7 +554,6 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
 type Protectable = Static<typeof S.ProtectableResp>;
 
 async function protectable(ctx: AppContext, projectId: string, x: Server | Volume): Promise<Protectable> {
-  const GiB = 1024 ** 3;
   const isServer = 'volumes' in x;
   const vaultId = await ctx.services.cbrStore.vaultOfResource(projectId, x.id);
   const vault = vaultId ? await ctx.services.cbrStore.getVault(projectId, vaultId) : null;
@@ -562,7 +562,7 @@ async function protectable(ctx: AppContext, projectId: string, x: Server | Volum
     name: v.name,
     type: 'OS::Cinder::Volume',
     status: v.serverId ? 'in-use' : 'available',
-    size: Math.ceil(v.size / GiB),
+    size: bytesToGb(v.size),
     detail: { path: v.path, bootable: v.position === 0, availability_zone: v.availabilityZone },
     children: [],
   });
@@ -572,7 +572,8 @@ async function protectable(ctx: AppContext, projectId: string, x: Server | Volum
         name: x.name,
         type: 'OS::Nova::Server',
         status: 'active',
-        size: Math.ceil(x.volumes.reduce((a, v) => a + v.size, 0) / GiB),
+        // The one size rule: a server is the sum of its disks, each rounded up to whole GB.
+        size: disksSizeGb(x.volumes.map((v) => v.size)),
         detail: { availability_zone: x.availabilityZone },
         children: x.volumes.map(volumeView),
       }
