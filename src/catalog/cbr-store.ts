@@ -22,6 +22,7 @@ import type {
   CbrVaultResourcesTable,
   CbrVaultsTable,
 } from './cbr-schema.js';
+import { type SqliteReadAccess, sqliteReadAccess } from './db.js';
 
 const b01 = (v: boolean): number => (v ? 1 : 0);
 const num = (v: number | string | null | undefined): number => (v == null ? 0 : Number(v));
@@ -67,9 +68,22 @@ export interface OplogListFilter {
 export class CbrStore {
   readonly db: Db;
   private treeQuery: CompiledQuery<CbrBackupsTable> | undefined;
+  /** Synchronous reads on the embedded SQLite catalog (undefined on other databases). */
+  private readonly sync: SqliteReadAccess | undefined;
+  /**
+   * ShowBackup's read-through cache: backup trees by id, valid for one catalog write generation only (any
+   * write to the catalog, by any store or by another process on the same file, empties it), so it never
+   * serves a row older than the catalog. Per process: a scale-out node sharing a PostgreSQL catalog gets no
+   * `sqliteReadAccess` and reads the catalog every time.
+   */
+  private readonly trees = new Map<string, { backup: Backup; children: Backup[] } | null>();
+  /** ListBackups' row cache (backups by id), under the same rule. */
+  private readonly rows = new Map<string, Backup>();
+  private cacheGeneration = -1;
   // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes CbrTables.
   constructor(db: Kysely<any>) {
     this.db = db as Db;
+    this.sync = sqliteReadAccess(db);
   }
 
   // ---------------------------------------------------------------- vaults
@@ -348,11 +362,20 @@ export class CbrStore {
       .selectAll()
       .where((eb) => eb.or([eb('id', '=', '?'), eb('parent_id', '=', '?')]))
       .compile();
+    const sync = this.sync;
+    if (sync && !sync.inTransaction) {
+      this.checkGeneration(sync);
+      let t = this.trees.get(id);
+      if (t === undefined) {
+        t = backupTree(id, sync.reader(this.treeQuery.sql).all(id, id) as CbrBackupsTable[]);
+        if (this.trees.size >= TREE_CACHE_MAX) this.trees.delete(this.trees.keys().next().value as string);
+        this.trees.set(id, t);
+      }
+      // Copies: callers own what they get.
+      return t && { backup: { ...t.backup }, children: t.children.map((c) => ({ ...c })) };
+    }
     const { rows } = await this.db.executeQuery<CbrBackupsTable>({ ...this.treeQuery, parameters: [id, id] });
-    const top = rows.find((r) => r.id === id);
-    if (!top) return null;
-    const children = rows.filter((r) => r.id !== id).sort((a, b) => a.disk_index - b.disk_index);
-    return { backup: rowToBackup(top), children: children.map(rowToBackup) };
+    return backupTree(id, rows);
   }
 
   async getChildren(parentId: string): Promise<Backup[]> {
@@ -518,21 +541,89 @@ export class CbrStore {
   }
 
   async listBackups(f: BackupFilter, page: BackupPage): Promise<{ items: Backup[]; count: number }> {
-    const base = applyBackupFilter(this.db.selectFrom('cbr_backups'), f);
-    const c = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const count = num(c.n);
+    const sync = this.sync;
+    if (sync && !sync.inTransaction) return this.listBackupsSync(sync, f, page);
+    const [c] = (await this.db.executeQuery(this.backupCountQuery(f).compile())).rows;
+    const count = num(c?.n);
     if (count === 0) return { items: [], count };
+    let m: CbrBackupsTable | undefined;
+    if (page.marker !== undefined) {
+      [m] = (await this.db.executeQuery(this.markerQuery(f, page.marker).compile())).rows;
+      if (!m) throw new MarkerNotFoundError(page.marker);
+    }
+    const rows = await this.backupPageQuery(f, page, m).selectAll().execute();
+    return { items: rows.map(rowToBackup), count };
+  }
+
+  /**
+   * ListBackups on the embedded SQLite catalog, in one synchronous step (so no write can interleave): the
+   * count and the page's ids come from the filter+sort indexes on every call; the rows themselves from the
+   * row cache when the catalog has not been written since they were read (materialising 100 rows of 32
+   * columns is most of the work otherwise).
+   */
+  private listBackupsSync(
+    sync: SqliteReadAccess,
+    f: BackupFilter,
+    page: BackupPage,
+  ): { items: Backup[]; count: number } {
+    const run = <R>(q: { compile(): CompiledQuery<R> }): R[] => {
+      const c = q.compile();
+      return sync.reader(c.sql).all(c.parameters as unknown[]) as R[];
+    };
+    this.checkGeneration(sync);
+    const count = num(run(this.backupCountQuery(f))[0]?.n);
+    if (count === 0) return { items: [], count };
+    let m: CbrBackupsTable | undefined;
+    if (page.marker !== undefined) {
+      [m] = run(this.markerQuery(f, page.marker));
+      if (!m) throw new MarkerNotFoundError(page.marker);
+    }
+    const ids = run(this.backupPageQuery(f, page, m).select('id')).map((r) => r.id);
+    const missing = ids.filter((id) => !this.rows.has(id));
+    if (missing.length > 0) {
+      for (const r of run(this.db.selectFrom('cbr_backups').selectAll().where('id', 'in', missing))) {
+        if (this.rows.size >= ROW_CACHE_MAX) this.rows.delete(this.rows.keys().next().value as string);
+        this.rows.set(r.id, rowToBackup(r));
+      }
+    }
+    const items: Backup[] = [];
+    for (const id of ids) {
+      const b = this.rows.get(id);
+      if (b) items.push({ ...b });
+    }
+    return { items, count };
+  }
+
+  /** Empties the read caches when the catalog has been written since they were filled. */
+  private checkGeneration(sync: SqliteReadAccess): void {
+    const gen = sync.generation();
+    if (gen !== this.cacheGeneration) {
+      this.trees.clear();
+      this.rows.clear();
+      this.cacheGeneration = gen;
+    }
+  }
+
+  private backupCountQuery(f: BackupFilter) {
+    return applyBackupFilter(this.db.selectFrom('cbr_backups'), f).select((eb) =>
+      eb.fn.countAll<number | string>().as('n'),
+    );
+  }
+
+  private markerQuery(f: BackupFilter, marker: string) {
+    return this.db
+      .selectFrom('cbr_backups')
+      .selectAll()
+      .where('id', '=', marker)
+      .where('project_id', '=', f.projectId);
+  }
+
+  /** The filtered, sorted page (no columns selected yet); `m` is the marker row. */
+  private backupPageQuery(f: BackupFilter, page: BackupPage, m: CbrBackupsTable | undefined) {
     const sort = [...page.sort];
     if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[0]?.dir ?? 'desc' });
-    let q = base.selectAll();
-    if (page.marker !== undefined) {
-      const m = await this.db
-        .selectFrom('cbr_backups')
-        .selectAll()
-        .where('id', '=', page.marker)
-        .where('project_id', '=', f.projectId)
-        .executeTakeFirst();
-      if (!m) throw new MarkerNotFoundError(page.marker);
+    let q = applyBackupFilter(this.db.selectFrom('cbr_backups'), f);
+    if (m) {
       q = q.where((eb) => {
         const ors: Expression<SqlBool>[] = [];
         for (let i = 0; i < sort.length; i++) {
@@ -549,8 +640,7 @@ export class CbrStore {
       });
     }
     for (const s of sort) q = q.orderBy(s.key, s.dir);
-    const rows = await q.limit(page.limit).offset(page.offset).execute();
-    return { items: rows.map(rowToBackup), count };
+    return q.limit(page.limit).offset(page.offset);
   }
 
   // ---------------------------------------------------------------- operation logs
@@ -627,6 +717,18 @@ export class MarkerNotFoundError extends Error {
 }
 
 const GIB = 1024 ** 3;
+
+/** Backup trees kept by CbrStore.getBackupTree (about 2–3 KB each). */
+const TREE_CACHE_MAX = 20_000;
+/** Backups kept by CbrStore.listBackups (about 1 KB each). */
+const ROW_CACHE_MAX = 50_000;
+
+function backupTree(id: string, rows: CbrBackupsTable[]): { backup: Backup; children: Backup[] } | null {
+  const top = rows.find((r) => r.id === id);
+  if (!top) return null;
+  const children = rows.filter((r) => r.id !== id).sort((a, b) => a.disk_index - b.disk_index);
+  return { backup: rowToBackup(top), children: children.map(rowToBackup) };
+}
 
 function applyBackupFilter<O>(
   q: SelectQueryBuilder<CbrTables, 'cbr_backups', O>,
