@@ -119,6 +119,29 @@ async function main() {
       { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
     );
     const backupId = pick.items[0]!.id;
+    // Another backup, written 10 times a second in the "writes" rows (a running backup's progress): every
+    // write empties the catalog's read caches, so those rows show the uncached cost.
+    const busy = (
+      await ctx.services.cbrStore.listBackups(
+        { projectId: project.id, vaultId: seeded.vaults[7]!.id, parentId: null },
+        { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
+      )
+    ).items[0]!;
+    let writes = 0;
+    const withWrites = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const timer = setInterval(() => {
+        writes++;
+        void ctx.services.cbrStore.updateBackup(busy.id, {
+          progress: writes % 100,
+          updatedAt: new Date().toISOString(),
+        });
+      }, 100);
+      try {
+        return await fn();
+      } finally {
+        clearInterval(timer);
+      }
+    };
     const hdr = { 'X-Auth-Token': token };
     const showUrl = `${base}/v3/${project.id}/backups/${backupId}`;
     const listUrl = `${base}/v3/${project.id}/backups?vault_id=${vault.id}&status=available&sort=created_at:desc&limit=100`;
@@ -144,6 +167,10 @@ async function main() {
     results.push(await autocannon('bare Fastify route', bareUrl, {}, 1));
     results.push(await autocannon('ShowBackup', showUrl, hdr, 1));
     results.push(await autocannon(listName, listUrl, hdr, 1));
+    // Extra rows: the same requests while the catalog is written 10 times a second (caches emptied each time).
+    results.push(await autocannon('bare Fastify route', bareUrl));
+    results.push(await withWrites(() => autocannon('ShowBackup, 10 catalog writes/s', showUrl, hdr)));
+    results.push(await withWrites(() => autocannon(`${listName}, 10 catalog writes/s`, listUrl, hdr)));
 
     await app.close();
     await bare.close();
@@ -154,13 +181,22 @@ async function main() {
     );
     console.log('| request | connections | req/s | p50 ms | p99 ms | errors | non-2xx | req/s vs bare |');
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of results) {
-      const base = results.find((x) => x.connections === r.connections)!.rps;
+    // Each row against the bare route measured most recently before it at the same connection count.
+    const bareOf = (i: number) =>
+      results
+        .slice(0, i + 1)
+        .findLast((x) => x.name === 'bare Fastify route' && x.connections === results[i]!.connections)!;
+    const ratios = results.map((r, i) => r.rps / bareOf(i).rps);
+    for (const [i, r] of results.entries()) {
+      const base = bareOf(i).rps;
       console.log(
         `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${(r.rps / base).toFixed(2)}x |`,
       );
     }
-    const [bareR, show, list, same, , show1, list1] = results as Result[] as [
+    const [bareR, show, list, same, , show1, list1, , showW, listW] = results as Result[] as [
+      Result,
+      Result,
+      Result,
       Result,
       Result,
       Result,
@@ -182,10 +218,30 @@ async function main() {
       `ListBackups p99 <= 25 ms: ${list.p99} ms with ${CONNECTIONS} connections (${verdict(list.p99 <= 25)}), ${list1.p99} ms with 1 (${verdict(list1.p99 <= 25)})`,
     );
     console.log(
+      `with 10 catalog writes/s (${CONNECTIONS} conn): ShowBackup ${ratios[8]!.toFixed(2)}x bare, p99 ${showW.p99} ms; ListBackups p99 ${listW.p99} ms`,
+    );
+    console.log(
       `seeding: ${seeded.count} rows in ${seedSec.toFixed(1)} s; load average at the end: ${os
         .loadavg()
         .map((x) => x.toFixed(1))
         .join(' ')} on ${os.cpus().length} cores`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'api',
+        backups: seeded.count,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        rows: results.map((r, i) => ({ ...r, vsBare: Number(ratios[i]!.toFixed(3)) })),
+        showVsBare: Number((show.rps / bareR.rps).toFixed(3)),
+        showP99: show.p99,
+        listP99: list.p99,
+        showVsBareWithWrites: Number(ratios[8]!.toFixed(3)),
+        showP99WithWrites: showW.p99,
+        listP99WithWrites: listW.p99,
+        catalogWrites: writes,
+        loadavg: os.loadavg(),
+      }),
     );
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

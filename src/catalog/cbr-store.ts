@@ -79,6 +79,8 @@ export class CbrStore {
   private readonly trees = new Map<string, { backup: Backup; children: Backup[] } | null>();
   /** ListBackups' row cache (backups by id), under the same rule. */
   private readonly rows = new Map<string, Backup>();
+  /** ListBackups' counts and page ids by query (SQL text and parameters), under the same rule. */
+  private readonly results = new Map<string, number | string[]>();
   private cacheGeneration = -1;
   // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes CbrTables.
   constructor(db: Kysely<any>) {
@@ -556,10 +558,10 @@ export class CbrStore {
   }
 
   /**
-   * ListBackups on the embedded SQLite catalog, in one synchronous step (so no write can interleave): the
-   * count and the page's ids come from the filter+sort indexes on every call; the rows themselves from the
-   * row cache when the catalog has not been written since they were read (materialising 100 rows of 32
-   * columns is most of the work otherwise).
+   * ListBackups on the embedded SQLite catalog, in one synchronous step (so no write can interleave). The
+   * count and the page's ids come from the filter+sort indexes, the rows by id; each of the three is reused
+   * while the catalog has not been written since it was read (see `trees`). Materialising 100 rows of 32
+   * columns is most of the SQL cost, counting a few thousand index entries the rest.
    */
   private listBackupsSync(
     sync: SqliteReadAccess,
@@ -571,24 +573,45 @@ export class CbrStore {
       return sync.reader(c.sql).all(c.parameters as unknown[]) as R[];
     };
     this.checkGeneration(sync);
-    const count = num(run(this.backupCountQuery(f))[0]?.n);
+    const cached = <T extends number | string[]>(q: CompiledQuery, read: () => T): T => {
+      const key = JSON.stringify([q.sql, q.parameters]);
+      let v = this.results.get(key) as T | undefined;
+      if (v === undefined) {
+        v = read();
+        if (this.results.size >= RESULT_CACHE_MAX)
+          this.results.delete(this.results.keys().next().value as string);
+        this.results.set(key, v);
+      }
+      return v;
+    };
+    const countQuery = this.backupCountQuery(f).compile();
+    const count = cached(countQuery, () => num(run({ compile: () => countQuery })[0]?.n));
     if (count === 0) return { items: [], count };
     let m: CbrBackupsTable | undefined;
     if (page.marker !== undefined) {
       [m] = run(this.markerQuery(f, page.marker));
       if (!m) throw new MarkerNotFoundError(page.marker);
     }
-    const ids = run(this.backupPageQuery(f, page, m).select('id')).map((r) => r.id);
-    const missing = ids.filter((id) => !this.rows.has(id));
+    const pageQuery = this.backupPageQuery(f, page, m).select('id').compile();
+    const ids = cached(pageQuery, () => run({ compile: () => pageQuery }).map((r) => r.id));
+    const found = new Map<string, Backup>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const b = this.rows.get(id);
+      if (b) found.set(id, b);
+      else missing.push(id);
+    }
     if (missing.length > 0) {
       for (const r of run(this.db.selectFrom('cbr_backups').selectAll().where('id', 'in', missing))) {
+        const b = rowToBackup(r);
+        found.set(r.id, b);
         if (this.rows.size >= ROW_CACHE_MAX) this.rows.delete(this.rows.keys().next().value as string);
-        this.rows.set(r.id, rowToBackup(r));
+        this.rows.set(r.id, b);
       }
     }
     const items: Backup[] = [];
     for (const id of ids) {
-      const b = this.rows.get(id);
+      const b = found.get(id);
       if (b) items.push({ ...b });
     }
     return { items, count };
@@ -600,6 +623,7 @@ export class CbrStore {
     if (gen !== this.cacheGeneration) {
       this.trees.clear();
       this.rows.clear();
+      this.results.clear();
       this.cacheGeneration = gen;
     }
   }
@@ -722,6 +746,8 @@ const GIB = 1024 ** 3;
 const TREE_CACHE_MAX = 20_000;
 /** Backups kept by CbrStore.listBackups (about 1 KB each). */
 const ROW_CACHE_MAX = 50_000;
+/** ListBackups counts and page ids kept by CbrStore.listBackups. */
+const RESULT_CACHE_MAX = 2000;
 
 function backupTree(id: string, rows: CbrBackupsTable[]): { backup: Backup; children: Backup[] } | null {
   const top = rows.find((r) => r.id === id);
