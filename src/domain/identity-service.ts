@@ -461,10 +461,10 @@ export class IdentityService {
     if (!token || token.length > 8192) return null;
     const digest = tokenDigest(token);
     const nowMs = this.now().getTime();
-    const nowIso = new Date(nowMs).toISOString();
+    // Hot path (every API request): a cached entry never outlives its token (`until` <= expiry).
     const cached = this.tokenCache.get(digest);
-    if (cached && cached.until > nowMs && (opts.allowExpired || cached.info.expiresAt > nowIso))
-      return cached.info;
+    if (cached && cached.until > nowMs) return cached.info;
+    const nowIso = new Date(nowMs).toISOString();
     const row = await this.store.getToken(digest);
     if (!row || row.revoked_at !== null) {
       this.tokenCache.delete(digest);
@@ -475,7 +475,9 @@ export class IdentityService {
     const cacheMs = this.opts.tokenCacheMs ?? 5000;
     if (info && cacheMs > 0 && row.expires_at > nowIso) {
       if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
-      this.tokenCache.set(digest, { info, until: nowMs + cacheMs });
+      const expiresMs = Date.parse(row.expires_at);
+      const until = Math.min(nowMs + cacheMs, expiresMs);
+      if (until > nowMs) this.tokenCache.set(digest, { info, until });
     }
     return info;
   }
