@@ -79,8 +79,8 @@ export class CbrStore {
   private readonly trees = new Map<string, { backup: Backup; children: Backup[] } | null>();
   /** ListBackups' row cache (backups by id), under the same rule. */
   private readonly rows = new Map<string, Backup>();
-  /** ListBackups' counts and page ids by query (SQL text and parameters), under the same rule. */
-  private readonly results = new Map<string, number | string[]>();
+  /** ListBackups' counts and page ids by filter and page, under the same rule. */
+  private readonly results = new Map<string, { count: number; ids: string[] }>();
   private cacheGeneration = -1;
   // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes CbrTables.
   constructor(db: Kysely<any>) {
@@ -573,27 +573,27 @@ export class CbrStore {
       return sync.reader(c.sql).all(c.parameters as unknown[]) as R[];
     };
     this.checkGeneration(sync);
-    const cached = <T extends number | string[]>(q: CompiledQuery, read: () => T): T => {
-      const key = JSON.stringify([q.sql, q.parameters]);
-      let v = this.results.get(key) as T | undefined;
-      if (v === undefined) {
-        v = read();
-        if (this.results.size >= RESULT_CACHE_MAX)
-          this.results.delete(this.results.keys().next().value as string);
-        this.results.set(key, v);
+    // The filter and page determine the query (and, within one generation, the marker row): a hit builds no SQL.
+    const key = JSON.stringify([f, page]);
+    let hit = this.results.get(key);
+    if (!hit) {
+      const count = num(run(this.backupCountQuery(f))[0]?.n);
+      let ids: string[] = [];
+      if (count > 0) {
+        let m: CbrBackupsTable | undefined;
+        if (page.marker !== undefined) {
+          [m] = run(this.markerQuery(f, page.marker));
+          if (!m) throw new MarkerNotFoundError(page.marker);
+        }
+        ids = run(this.backupPageQuery(f, page, m).select('id')).map((r) => r.id);
       }
-      return v;
-    };
-    const countQuery = this.backupCountQuery(f).compile();
-    const count = cached(countQuery, () => num(run({ compile: () => countQuery })[0]?.n));
-    if (count === 0) return { items: [], count };
-    let m: CbrBackupsTable | undefined;
-    if (page.marker !== undefined) {
-      [m] = run(this.markerQuery(f, page.marker));
-      if (!m) throw new MarkerNotFoundError(page.marker);
+      hit = { count, ids };
+      if (this.results.size >= RESULT_CACHE_MAX)
+        this.results.delete(this.results.keys().next().value as string);
+      this.results.set(key, hit);
     }
-    const pageQuery = this.backupPageQuery(f, page, m).select('id').compile();
-    const ids = cached(pageQuery, () => run({ compile: () => pageQuery }).map((r) => r.id));
+    const { count, ids } = hit;
+    if (count === 0) return { items: [], count };
     const found = new Map<string, Backup>();
     const missing: string[] = [];
     for (const id of ids) {
