@@ -68,9 +68,39 @@ export interface ProjectAuthOptions {
  */
 export function requireProjectAuth(ctx: AppContext, opts: ProjectAuthOptions = {}) {
   const param = opts.param ?? 'project_id';
-  return async function projectAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  // Callback style: a token already validated (the common case) is checked synchronously, without the
+  // promise round trips of an async hook on every request.
+  return function projectAuth(
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    done: (err?: Error) => void,
+  ): void {
     const projectId = (request.params as Record<string, string | undefined> | undefined)?.[param];
-    if (!projectId) throw new AppError('route_not_found');
-    request.auth = await authenticateForProject(ctx, request, projectId);
+    if (!projectId) {
+      done(new AppError('route_not_found'));
+      return;
+    }
+    const token = request.headers['x-auth-token'];
+    if (typeof token === 'string' && token.length > 0) {
+      let hit: AuthInfo | undefined;
+      try {
+        hit = ctx.identity.authorizeCachedToken(token, projectId);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      if (hit) {
+        request.auth = hit;
+        done();
+        return;
+      }
+    }
+    authenticateForProject(ctx, request, projectId).then(
+      (auth) => {
+        request.auth = auth;
+        done();
+      },
+      (err: Error) => done(err),
+    );
   };
 }
