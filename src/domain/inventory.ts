@@ -61,12 +61,16 @@ export interface InventoryStore {
   deleteServer(projectId: string, id: string): Promise<boolean>;
 }
 
-/** What the filesystem says about a path (src/domain/inventory-fs.ts probes it). */
+/** The inventory's view of the filesystem (implemented by src/engine/volume-paths.ts). */
 export interface PathProbe {
   /** Canonical path with symlinks resolved; throws ENOENT etc. */
   realpath(p: string): Promise<string>;
   /** Kind and size of a canonical path. */
   stat(p: string): Promise<{ kind: 'file' | 'block' | 'other'; size: number }>;
+  /** Creates `<dir>/<prefix>-<uuid>.img`, sparse, of `bytes` bytes (never overwriting); returns its path. */
+  createSparseFile(dir: string, prefix: string, bytes: number): Promise<string>;
+  /** Removes a file this port created (best effort, missing is fine). */
+  remove(p: string): Promise<void>;
 }
 
 /** True when `child` is `root` or inside it (both canonical, absolute). */
@@ -197,6 +201,41 @@ export class InventoryService {
       );
     }
     return { path: real, size: st.size, kind: st.kind };
+  }
+
+  /**
+   * Creates a new sparse image file of `bytes` bytes under the first volume root and declares it, as a
+   * cloud creates a new volume to restore a backup into. The file is removed again if declaring it fails.
+   */
+  async createSparseVolume(
+    projectId: string,
+    input: {
+      name: unknown;
+      bytes: number;
+      availabilityZone?: unknown;
+      description?: unknown;
+      prefix?: string;
+    },
+  ): Promise<Volume> {
+    const root = this.roots[0];
+    if (!root) {
+      throw new AppError(
+        'unavailable',
+        'Cannot create a volume: no volume roots are configured (set OPENCBR_VOLUME_ROOTS).',
+      );
+    }
+    const file = await this.opts.probe.createSparseFile(root, input.prefix ?? 'volume', input.bytes);
+    try {
+      return await this.createVolume(projectId, {
+        name: input.name,
+        path: file,
+        availabilityZone: input.availabilityZone,
+        description: input.description,
+      });
+    } catch (err) {
+      await this.opts.probe.remove(file).catch(() => undefined);
+      throw err;
+    }
   }
 
   async createVolume(

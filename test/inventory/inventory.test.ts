@@ -26,6 +26,20 @@ describe('inventory API', () => {
   });
   after(async () => p.close());
 
+  test('a new sparse volume is created under the first root, and removed again when declaring it fails', async () => {
+    const vol = await p.ctx.inventory.createSparseVolume(pid, { name: 'fresh', bytes: 3 * 1024 * 1024 });
+    assert.equal(vol.size, 3 * 1024 * 1024);
+    assert.equal(path.dirname(vol.path), fs.realpathSync(p.volumeRoot));
+    assert.ok(fs.statSync(vol.path).blocks * 512 < vol.size, 'the file is sparse');
+    const before = fs.readdirSync(p.volumeRoot).length;
+    await assert.rejects(
+      p.ctx.inventory.createSparseVolume(pid, { name: '', bytes: 1024 * 1024 }),
+      /volume\.name/,
+    );
+    assert.equal(fs.readdirSync(p.volumeRoot).length, before, 'no file is left behind');
+    await p.ctx.inventory.deleteVolume(pid, vol.id);
+  });
+
   const img = (name: string, size: number) => {
     const f = path.join(p.volumeRoot, name);
     fs.mkdirSync(path.dirname(f), { recursive: true });

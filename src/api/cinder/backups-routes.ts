@@ -33,7 +33,6 @@ import {
 } from './schemas.js';
 import { type CinderRequestScope, type RouteRegistration, bothPaths, scopeOf } from './scope.js';
 import { type BackupViewInput, backupDetail, backupSummary, statusesForCinder } from './views.js';
-import { createSparseVolumeFile, removeVolumeFile } from './volume-files.js';
 import { findVolume, volumeBusy } from './volumes-routes.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -536,20 +535,15 @@ export function registerBackupRoutes(r: RouteRegistration): void {
           volumeName = vol.name;
         } else {
           const name = body.name || `restore_backup_${b.id}`;
-          const file = await createSparseVolumeFile(ctx.config.volumeRoots, b.volumeBytes);
-          try {
-            const vol = await ctx.inventory.createVolume(scope.projectId, {
-              name,
-              path: file,
-              availabilityZone: b.resourceAz ?? undefined,
-              description: `Restored from backup ${b.id}`,
-            });
-            volumeId = vol.id;
-            volumeName = vol.name;
-          } catch (err) {
-            await removeVolumeFile(file);
-            throw err;
-          }
+          const vol = await ctx.inventory.createSparseVolume(scope.projectId, {
+            name,
+            bytes: b.volumeBytes,
+            prefix: 'cinder-restore',
+            availabilityZone: b.resourceAz ?? undefined,
+            description: `Restored from backup ${b.id}`,
+          });
+          volumeId = vol.id;
+          volumeName = vol.name;
         }
         await deps.backups.restore(scope.projectId, b.id, { volumeId });
         reply.code(202);
