@@ -96,19 +96,3 @@ export async function openVaultKeys(
     }
   }
 }
-
-/** Reads the vault key only if it exists (no creation); null when the vault has no key yet. */
-export async function peekVaultKeys(
-  store: ObjectStore,
-  master: Buffer,
-  vaultId: string,
-  prefix: string,
-): Promise<VaultKeys | null> {
-  try {
-    const secret = unwrap(master, vaultId, await store.get(`${prefix}keys/vault-key`));
-    return derive(secret.subarray(16), secret.subarray(0, 16));
-  } catch (e) {
-    if (e instanceof ObjectNotFoundError) return null;
-    throw e;
-  }
-}
