@@ -3,16 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { HssStore, ProtectionPolicyRow } from '../../catalog/hss-store.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { protocolDeps } from '../cinder/deps.js';
-import {
-  type Q,
-  checkOperationDefinition,
-  checkPatterns,
-  intParam,
-  invalid,
-  one,
-  paging,
-  reply200,
-} from './params.js';
+import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   AssociatePolicyBody,
@@ -222,8 +213,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
     async (request) => {
       const projectId = pid(request);
       const q = request.query as Q;
-      const offset = intParam(q, 'offset', 0, 2_000_000, 0);
-      const limit = intParam(q, 'limit', 10, 200, 10);
+      const { offset, limit } = paging(q, false);
       const os = one(q, 'operating_system');
       if (os !== undefined && os !== 'Windows' && os !== 'Linux')
         throw invalid('operating_system', 'must be Windows or Linux');

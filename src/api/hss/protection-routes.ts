@@ -6,16 +6,7 @@ import type { Vault } from '../../domain/cbr-model.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import { protocolDeps } from '../cinder/deps.js';
-import {
-  type Q,
-  checkOperationDefinition,
-  checkPatterns,
-  intParam,
-  invalid,
-  one,
-  paging,
-  reply200,
-} from './params.js';
+import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
 import { createProtectionPolicy } from './policies-routes.js';
 import type { HssRoutes } from './route-context.js';
 import {
@@ -253,8 +244,7 @@ export function registerProtectionRoutes(r: HssRoutes): void {
     const deps = protocolDeps(ctx);
     const projectId = pid(request);
     const q = request.query as Q;
-    const offset = intParam(q, 'offset', 0, 2_000_000, nodes ? null : 0);
-    const limit = intParam(q, 'limit', 10, 200, nodes ? null : 10);
+    const { offset, limit } = paging(q, nodes);
     const hostId = one(q, 'host_id');
     const ransomStatus = one(q, 'ransom_protection_status');
     const policyId = one(q, 'policy_id');
