@@ -314,17 +314,8 @@ export const ProtectionServer = Type.Object({
   agent_status: Type.String(),
   version: Type.String(),
   host_source: Type.String(),
-  vault_id: Type.String(),
-  vault_name: Type.String(),
-  vault_size: Type.Integer(),
-  vault_used: Type.Integer(),
-  vault_allocated: Type.Integer(),
-  vault_charging_mode: Type.String(),
-  vault_status: Type.String(),
-  backup_policy_id: Type.String(),
-  backup_policy_name: Type.String(),
-  backup_policy_enabled: Type.Boolean(),
-  resources_num: Type.Integer(),
+  // The vault and its backup policy, as ListBackupVaults shows them.
+  ...BackupVaultInfo.properties,
 });
 export type ProtectionServer = Static<typeof ProtectionServer>;
 export const ProtectionServerList = listOf(ProtectionServer);
