@@ -37,17 +37,19 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
 
     let condemned = await ctx.readCondemned();
     if (condemned && !condemned.leases) condemned = null; // GC died before recording leases: start over
+    let marked: Marked | null = null;
     if (condemned) {
       const waiting = condemned.leases!.filter((k) => liveKeys.has(k));
       if (waiting.length > 0) {
         stats.pendingObjects = condemned.objects.length;
         return stats;
       }
-      await sweep(ctx, condemned, stats);
+      marked = await sweep(ctx, condemned, stats);
     }
 
-    // Condemn what no manifest references now.
-    const marked = await mark(ctx);
+    // Condemn what no manifest references now. The sweep's marking serves: the next sweep marks again
+    // before it deletes anything, so what changes meanwhile is caught there.
+    marked ??= await mark(ctx);
     stats.referencedPacks = marked.livePacks.size;
     const candidates: string[] = [];
     for (const [id] of marked.packs) {
@@ -117,7 +119,8 @@ async function mark(ctx: VaultContext): Promise<Marked> {
   return { packs, unreadable, livePacks, segments };
 }
 
-async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): Promise<void> {
+/** Deletes the condemned objects that are still unneeded; returns its marking, without the packs it deleted. */
+async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): Promise<Marked> {
   const info = await ctx.store.head(ctx.condemnedKey).catch(() => null);
   const tc = info?.lastModified.getTime() ?? 0;
   const marked = await mark(ctx);
@@ -146,6 +149,11 @@ async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): P
   }
   await ctx.index.removePacks(gonePacks);
   await ctx.store.delete(ctx.condemnedKey);
+  for (const id of gonePacks) {
+    marked.packs.delete(id);
+    marked.livePacks.delete(id);
+  }
+  return marked;
 }
 
 async function repack(ctx: VaultContext, marked: Marked, stats: GcStats): Promise<string[]> {
