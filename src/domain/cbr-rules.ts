@@ -1,22 +1,6 @@
-// Rules of the backup lifecycle: which transitions are allowed, how a checkpoint's status follows from
-// its backups, and the canonical timestamp format. Plain functions, no I/O.
-import type { Backup, BackupStatus, CheckpointStatus, OperationStatus, ResourceKind } from './cbr-model.js';
-
-/** Allowed backup status transitions (protecting → available | error; restoring/deleting from available/error). */
-const TRANSITIONS: Record<BackupStatus, readonly BackupStatus[]> = {
-  waiting_protect: ['protecting', 'error'],
-  protecting: ['available', 'error'],
-  available: ['restoring', 'deleting', 'waiting_restore', 'waiting_delete'],
-  error: ['deleting', 'waiting_delete'],
-  waiting_restore: ['restoring', 'available'],
-  restoring: ['available'],
-  waiting_delete: ['deleting', 'available', 'error'],
-  deleting: ['error'],
-};
-
-export function canTransition(from: BackupStatus, to: BackupStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+// Rules of the backup lifecycle: which backups may be restored or deleted, how a checkpoint's status follows
+// from its backups, and the canonical timestamp format. Plain functions, no I/O.
+import type { Backup, BackupStatus, CheckpointStatus, ResourceKind } from './cbr-model.js';
 
 export function canRestore(b: Pick<Backup, 'status'>): boolean {
   return b.status === 'available';
@@ -39,10 +23,6 @@ export function serverStatusOf(children: BackupStatus[]): BackupStatus {
   if (children.some((s) => s === 'protecting' || s === 'waiting_protect')) return 'protecting';
   if (children.length === 0 || children.some((s) => s === 'error')) return 'error';
   return 'available';
-}
-
-export function operationDone(s: OperationStatus): boolean {
-  return s === 'success' || s === 'failed' || s === 'skipped' || s === 'timeout';
 }
 
 export const GIB = 1024 ** 3;
