@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
-import { collectGarbage } from './gc.js';
+import { collectGarbage, deleteBackupData } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -382,13 +382,10 @@ export class BackupService {
     const children = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [];
     const disks = [top, ...children].filter((d) => d.engineBackupId);
     const ve = await requireEngine(this.deps).vault(top.vaultId);
-    for (const d of disks) {
-      try {
-        await ve.deleteBackup(d.engineBackupId!);
-      } catch (err) {
-        if ((err as Error).name !== 'NotFoundError') throw err;
-      }
-    }
+    await deleteBackupData(
+      ve,
+      disks.map((d) => d.engineBackupId!),
+    );
     await this.deps.store.deleteBackupRows([...children.map((c) => c.id), top.id]);
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);

@@ -26,6 +26,20 @@ export interface GcOutcome {
   followUpQueued: boolean;
 }
 
+/** Deletes these backups' data from the vault; data already gone counts as deleted (deleting is idempotent). */
+export async function deleteBackupData(
+  ve: VaultEnginePort,
+  engineBackupIds: readonly string[],
+): Promise<void> {
+  for (const id of engineBackupIds) {
+    try {
+      await ve.deleteBackup(id);
+    } catch (err) {
+      if ((err as Error).name !== 'NotFoundError') throw err;
+    }
+  }
+}
+
 /** Runs gc on the vault now, recounts its usage, and queues a follow-up when objects stay condemned. */
 export async function collectGarbage(
   deps: CbrDeps,

@@ -11,7 +11,7 @@ import type {
 import { bytesToGb, bytesToMb, disksSizeGb, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
-import { collectGarbage } from './gc.js';
+import { collectGarbage, deleteBackupData } from './gc.js';
 
 export interface ResourceRef {
   id: string;
@@ -167,13 +167,10 @@ export class VaultService {
       const withData = backups.filter((b) => b.engineBackupId);
       if (withData.length > 0) {
         const ve = await requireEngine(this.deps).vault(v.id);
-        for (const b of withData) {
-          try {
-            await ve.deleteBackup(b.engineBackupId!);
-          } catch (err) {
-            if ((err as Error).name !== 'NotFoundError') throw err;
-          }
-        }
+        await deleteBackupData(
+          ve,
+          withData.map((b) => b.engineBackupId!),
+        );
         await collectGarbage(this.deps, v.id, ve);
       }
     } catch (err) {
