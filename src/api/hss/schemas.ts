@@ -5,7 +5,6 @@ const Str = (max: number, min = 0) => Type.String({ minLength: min, maxLength: m
 
 export const ProjectParams = Type.Object({ project_id: Str(256, 1) });
 export const BackupIdParams = Type.Object({ project_id: Str(256, 1), backup_id: Str(64) });
-export const HostIdParams = Type.Object({ project_id: Str(256, 1), host_id: Str(128, 1) });
 export const PolicyIdParams = Type.Object({ project_id: Str(256, 1), policy_id: Str(128, 1) });
 
 /** Queries are strings on the wire; numbers are parsed and range-checked by hand (HSS.0001 on failure). */
@@ -319,5 +318,3 @@ export const ProtectionServer = Type.Object({
 });
 export type ProtectionServer = Static<typeof ProtectionServer>;
 export const ProtectionServerList = listOf(ProtectionServer);
-
-export const HssError = Type.Object({ error_code: Type.String(), error_msg: Type.String() });
