@@ -1,6 +1,6 @@
 import { ObjectNotFoundError } from '../objects/index.js';
 import { checkBackupId, runBackup, wrapError } from './backup.js';
-import { CorruptDataError, NotFoundError } from './errors.js';
+import { CorruptDataError } from './errors.js';
 import type { ManifestMeta } from './format.js';
 import { runGc } from './gc.js';
 import { readBackup } from './restore.js';
@@ -146,5 +146,3 @@ export class Vault implements VaultEngine {
     return { storedBytes, objectCount };
   }
 }
-
-export { NotFoundError };
