@@ -35,7 +35,6 @@ export async function withAdminContext<T>(
 
 /** A project given by id (32 hex) or by name in a domain (default Default). */
 export async function resolveProject(ctx: AppContext, ref: string, domain?: string): Promise<Project> {
-  const domainRef = domain ? (HEX_ID_RE.test(domain) ? { id: domain } : { name: domain }) : undefined;
   if (HEX_ID_RE.test(ref)) {
     try {
       return await ctx.identity.getProject({ id: ref });
@@ -43,7 +42,7 @@ export async function resolveProject(ctx: AppContext, ref: string, domain?: stri
       // a project may be named like an id
     }
   }
-  return ctx.identity.getProject({ name: ref, domain: domainRef });
+  return ctx.identity.getProject({ name: ref, domain: domainRef(domain) });
 }
 
 export function domainRef(domain?: string) {

@@ -1,7 +1,7 @@
 // opencbr project / user / credential: identity administration on the data directory.
 import type { Command } from 'commander';
 import type { Credential, Project, User } from '../../domain/identity-service.js';
-import { generatePassword } from '../../domain/identity.js';
+import { HEX_ID_RE, generatePassword } from '../../domain/identity.js';
 import { type GlobalOptions, domainRef, resolveProject, withAdminContext } from '../admin-context.js';
 import { printObject, printRows } from '../output.js';
 
@@ -155,7 +155,7 @@ export function registerIdentityCommands(program: Command, globals: () => Global
       const given = await passwordFrom(o);
       const password = given ?? generatePassword();
       await withAdminContext(g, async (ctx) => {
-        const ref = /^[0-9a-f]{32}$/.test(name) ? { id: name } : { name, domain: domainRef(o.domain) };
+        const ref = HEX_ID_RE.test(name) ? { id: name } : { name, domain: domainRef(o.domain) };
         await ctx.identity.setPassword(ref, password);
         printObject({ user: name, password_changed: true, ...(given === null ? { password } : {}) }, g);
       });
@@ -170,7 +170,7 @@ export function registerIdentityCommands(program: Command, globals: () => Global
     .action(async (name: string, o: { project: string; role: string; domain: string }) => {
       const g = globals();
       await withAdminContext(g, async (ctx) => {
-        const ref = /^[0-9a-f]{32}$/.test(name) ? { id: name } : { name, domain: domainRef(o.domain) };
+        const ref = HEX_ID_RE.test(name) ? { id: name } : { name, domain: domainRef(o.domain) };
         const u = await ctx.identity.getUser(ref);
         const p = await resolveProject(ctx, o.project, o.domain);
         await ctx.identity.assignRole(u.id, p.id, o.role);

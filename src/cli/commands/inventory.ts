@@ -2,8 +2,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { serverView, volumeView } from '../../api/opencbr/views.js';
+import type { AppContext } from '../../context.js';
 import { type GlobalOptions, resolveProject, withAdminContext } from '../admin-context.js';
-import { printObject, printRows } from '../output.js';
+import { type Column, printObject, printRows } from '../output.js';
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((s) => s.length > 0)];
 
@@ -33,43 +34,29 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
         printObject(volumeView(v), g);
       });
     });
-  volume
-    .command('list')
-    .description('list volumes')
-    .option('--project <project>', 'project name or id', 'admin')
-    .option('--name <text>', 'only names containing this text')
-    .action(async (o: { project: string; name?: string }) => {
-      const g = globals();
-      await withAdminContext(g, async (ctx) => {
-        const p = await resolveProject(ctx, o.project);
-        const rows = (await ctx.inventory.listVolumes(p.id, { nameLike: o.name })).map(volumeView);
-        printRows(
-          rows,
-          [
-            { header: 'ID', value: (r) => r.id },
-            { header: 'Name', value: (r) => r.name },
-            { header: 'Path', value: (r) => r.path },
-            { header: 'Size (bytes)', value: (r) => r.size },
-            { header: 'Status', value: (r) => r.status },
-            { header: 'Server', value: (r) => r.server_id },
-          ],
-          { json: g.json, jsonValue: { volumes: rows } },
-        );
-      });
-    });
-  volume
-    .command('remove')
-    .description('forget a volume (the file or device itself is untouched)')
-    .argument('<id>', 'volume id')
-    .option('--project <project>', 'project name or id', 'admin')
-    .action(async (id: string, o: { project: string }) => {
-      const g = globals();
-      await withAdminContext(g, async (ctx) => {
-        const p = await resolveProject(ctx, o.project);
-        await ctx.inventory.deleteVolume(p.id, id);
-        printObject({ id, removed: true }, g);
-      });
-    });
+  addListCommand(
+    volume,
+    'list volumes',
+    globals,
+    'volumes',
+    async (ctx, projectId, nameLike) =>
+      (await ctx.inventory.listVolumes(projectId, { nameLike })).map(volumeView),
+    [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Name', value: (r) => r.name },
+      { header: 'Path', value: (r) => r.path },
+      { header: 'Size (bytes)', value: (r) => r.size },
+      { header: 'Status', value: (r) => r.status },
+      { header: 'Server', value: (r) => r.server_id },
+    ],
+  );
+  addRemoveCommand(
+    volume,
+    'forget a volume (the file or device itself is untouched)',
+    'volume id',
+    globals,
+    (ctx, projectId, id) => ctx.inventory.deleteVolume(projectId, id),
+  );
 
   const server = program
     .command('server')
@@ -106,38 +93,71 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
         });
       },
     );
-  server
+  addListCommand(
+    server,
+    'list servers',
+    globals,
+    'servers',
+    async (ctx, projectId, nameLike) =>
+      (await ctx.inventory.listServers(projectId, { nameLike })).map(serverView),
+    [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Name', value: (r) => r.name },
+      { header: 'Volumes', value: (r) => r.volume_ids },
+      { header: 'AZ', value: (r) => r.availability_zone },
+    ],
+  );
+  addRemoveCommand(
+    server,
+    'forget a server (its volumes stay declared)',
+    'server id',
+    globals,
+    (ctx, projectId, id) => ctx.inventory.deleteServer(projectId, id),
+  );
+}
+
+/** `<group> list [--project] [--name]`: the rows `load` returns, as a table or as JSON `{[jsonKey]: rows}`. */
+function addListCommand<T>(
+  group: Command,
+  description: string,
+  globals: () => GlobalOptions,
+  jsonKey: string,
+  load: (ctx: AppContext, projectId: string, nameLike: string | undefined) => Promise<T[]>,
+  columns: Column<T>[],
+): void {
+  group
     .command('list')
-    .description('list servers')
+    .description(description)
     .option('--project <project>', 'project name or id', 'admin')
     .option('--name <text>', 'only names containing this text')
     .action(async (o: { project: string; name?: string }) => {
       const g = globals();
       await withAdminContext(g, async (ctx) => {
         const p = await resolveProject(ctx, o.project);
-        const rows = (await ctx.inventory.listServers(p.id, { nameLike: o.name })).map(serverView);
-        printRows(
-          rows,
-          [
-            { header: 'ID', value: (r) => r.id },
-            { header: 'Name', value: (r) => r.name },
-            { header: 'Volumes', value: (r) => r.volume_ids },
-            { header: 'AZ', value: (r) => r.availability_zone },
-          ],
-          { json: g.json, jsonValue: { servers: rows } },
-        );
+        const rows = await load(ctx, p.id, o.name);
+        printRows(rows, columns, { json: g.json, jsonValue: { [jsonKey]: rows } });
       });
     });
-  server
+}
+
+/** `<group> remove <id> [--project]`: forgets the resource, prints `{id, removed: true}`. */
+function addRemoveCommand(
+  group: Command,
+  description: string,
+  idHelp: string,
+  globals: () => GlobalOptions,
+  remove: (ctx: AppContext, projectId: string, id: string) => Promise<unknown>,
+): void {
+  group
     .command('remove')
-    .description('forget a server (its volumes stay declared)')
-    .argument('<id>', 'server id')
+    .description(description)
+    .argument('<id>', idHelp)
     .option('--project <project>', 'project name or id', 'admin')
     .action(async (id: string, o: { project: string }) => {
       const g = globals();
       await withAdminContext(g, async (ctx) => {
         const p = await resolveProject(ctx, o.project);
-        await ctx.inventory.deleteServer(p.id, id);
+        await remove(ctx, p.id, id);
         printObject({ id, removed: true }, g);
       });
     });
