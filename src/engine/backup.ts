@@ -58,15 +58,9 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
       if (!(e instanceof ObjectNotFoundError)) throw e;
     }
     // Order matters for GC safety (docs/format.md): lease first, then the condemned list, then the index.
-    const condemned = await ctx.readCondemned();
-    const condemnedObjects = new Set(condemned?.objects ?? []);
-    const condemnedPacks = new Set<string>();
-    const condemnedSegments = new Set<string>();
-    for (const k of condemnedObjects) {
-      const name = k.slice(k.lastIndexOf('/') + 1);
-      if (k.startsWith(`${ctx.prefix}packs/`)) condemnedPacks.add(name);
-      else if (k.startsWith(`${ctx.prefix}segments/`)) condemnedSegments.add(name);
-    }
+    const { packs: condemnedPacks, segments: condemnedSegments } = ctx.condemnedNames(
+      await ctx.readCondemned(),
+    );
     await ctx.syncIndex();
 
     let parent: { meta: ManifestMeta; segmentIds: Buffer[] } | null = null;

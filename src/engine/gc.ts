@@ -124,9 +124,7 @@ async function sweep(ctx: VaultContext, condemned: Condemned, stats: GcStats): P
   const info = await ctx.store.head(ctx.condemnedKey).catch(() => null);
   const tc = info?.lastModified.getTime() ?? 0;
   const marked = await mark(ctx);
-  const condemnedPacks = condemned.objects
-    .filter((k) => k.startsWith(`${ctx.prefix}packs/`))
-    .map((k) => k.slice(k.lastIndexOf('/') + 1));
+  const condemnedPacks = [...ctx.condemnedNames(condemned).packs];
   // A condemned pack must stay while it holds the only copy (outside condemned packs) of a referenced chunk.
   const needed = await ctx.index.packsWithSoleCopies(condemnedPacks, condemnedPacks);
   const gonePacks: string[] = [];

@@ -135,6 +135,18 @@ export class VaultContext {
     return { packs, unreadable };
   }
 
+  /** The pack ids and segment names a condemned list holds. */
+  condemnedNames(condemned: Condemned | null): { packs: Set<string>; segments: Set<string> } {
+    const packs = new Set<string>();
+    const segments = new Set<string>();
+    for (const k of condemned?.objects ?? []) {
+      const name = k.slice(k.lastIndexOf('/') + 1);
+      if (k.startsWith(`${this.prefix}packs/`)) packs.add(name);
+      else if (k.startsWith(`${this.prefix}segments/`)) segments.add(name);
+    }
+    return { packs, segments };
+  }
+
   async readCondemned(): Promise<Condemned | null> {
     try {
       return JSON.parse((await this.store.get(this.condemnedKey)).toString('utf8')) as Condemned;
