@@ -52,12 +52,23 @@ async function loadBackup(deps: ProtocolDeps, scope: CinderRequestScope, id: str
   return b;
 }
 
+/** Backup ids grouped by owning project (an admin's all_tenants list spans several). */
+function idsByProject(items: Backup[]): Map<string, string[]> {
+  const byProject = new Map<string, string[]>();
+  for (const b of items) {
+    const ids = byProject.get(b.projectId);
+    if (ids) ids.push(b.id);
+    else byProject.set(b.projectId, [b.id]);
+  }
+  return byProject;
+}
+
 /** Cinder-only attributes of backups that may belong to several projects (all_tenants). */
 async function extrasOf(deps: ProtocolDeps, items: Backup[]) {
-  const byProject = new Map<string, string[]>();
-  for (const b of items) byProject.set(b.projectId, [...(byProject.get(b.projectId) ?? []), b.id]);
   const out = new Map<string, CinderBackupExtra>();
-  for (const [pid, ids] of byProject) for (const [k, v] of await deps.cinder.getMany(pid, ids)) out.set(k, v);
+  for (const [pid, ids] of idsByProject(items)) {
+    for (const [k, v] of await deps.cinder.getMany(pid, ids)) out.set(k, v);
+  }
   return out;
 }
 
@@ -66,13 +77,10 @@ async function viewInputs(
   scope: CinderRequestScope,
   items: Backup[],
 ): Promise<BackupViewInput[]> {
-  const byProject = new Map<string, string[]>();
-  for (const b of items) byProject.set(b.projectId, [...(byProject.get(b.projectId) ?? []), b.id]);
-  const extras = new Map<string, Awaited<ReturnType<ProtocolDeps['cinder']['get']>>>();
+  const extras = await extrasOf(deps, items);
   const dependents = new Map<string, number>();
-  for (const [pid, pids] of byProject) {
-    for (const [k, v] of await deps.cinder.getMany(pid, pids)) extras.set(k, v);
-    for (const [k, v] of await deps.cinder.dependentCounts(pid, pids)) dependents.set(k, v);
+  for (const [pid, ids] of idsByProject(items)) {
+    for (const [k, v] of await deps.cinder.dependentCounts(pid, ids)) dependents.set(k, v);
   }
   const vaults = new Map<string, Vault | null>();
   for (const b of items) {
