@@ -390,11 +390,13 @@ export class CbrStore {
     return rows.map(rowToBackup);
   }
 
-  async backupsOfCheckpoint(checkpointId: string): Promise<Backup[]> {
+  /** A checkpoint's top-level backups (one per resource; a server backup's disk children are left out). */
+  async topBackupsOfCheckpoint(checkpointId: string): Promise<Backup[]> {
     const rows = await this.db
       .selectFrom('cbr_backups')
       .selectAll()
       .where('checkpoint_id', '=', checkpointId)
+      .where('parent_id', 'is', null)
       .orderBy('created_at', 'asc')
       .orderBy('disk_index', 'asc')
       .execute();

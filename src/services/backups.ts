@@ -391,7 +391,7 @@ export class BackupService {
     await collectGarbage(this.deps, top.vaultId, ve);
     const c = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
     if (c) {
-      const left = (await this.deps.store.backupsOfCheckpoint(c.id)).filter((b) => b.parentId === null);
+      const left = await this.deps.store.topBackupsOfCheckpoint(c.id);
       await this.deps.store.updateCheckpoint(c.id, {
         status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
         updatedAt: nowTimestamp(),

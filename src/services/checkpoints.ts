@@ -539,8 +539,7 @@ export class CheckpointService {
     }
     const c = await this.deps.store.getCheckpoint(cur.projectId, cur.checkpointId);
     if (c) {
-      const all = await this.deps.store.backupsOfCheckpoint(c.id);
-      const topLevel = all.filter((b) => b.parentId === null);
+      const topLevel = await this.deps.store.topBackupsOfCheckpoint(c.id);
       // Backup count and size per resource as the vault now holds them (this run included).
       const vault = await this.deps.store.getVault(c.projectId, c.vaultId);
       const resources: CheckpointResource[] = c.resources.map((r) => {
