@@ -1,4 +1,4 @@
-import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
+import { ObjectExistsError, ObjectNotFoundError, ObjectStoreError } from '../objects/index.js';
 import type { ChunkLocation } from './chunk-index.js';
 import { SLOT_CHUNKS } from './chunk-ops.js';
 import {
@@ -344,10 +344,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
 
 export function wrapError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
-  if (e instanceof Error && e.name.endsWith('StoreError')) return new StorageError(e.message, { cause: e });
-  if (e instanceof Error && (e.name === 'ObjectNotFoundError' || e.name === 'ObjectExistsError')) {
-    return new StorageError(e.message, { cause: e });
-  }
+  if (e instanceof ObjectStoreError) return new StorageError(e.message, { cause: e });
   return e;
 }
 
