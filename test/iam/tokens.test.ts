@@ -4,6 +4,15 @@ import { ADMIN_PASSWORD, type J, type Platform, passwordAuth, startPlatform, tem
 
 const KEYSTONE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/** A call on the X-Subject-Token, made with the caller's X-Auth-Token. */
+const subjectCall = (
+  p: Platform,
+  method: 'GET' | 'HEAD' | 'DELETE',
+  caller: string,
+  subject: string,
+  url = '/v3/auth/tokens',
+) => p.app.inject({ method, url, headers: { 'x-auth-token': caller, 'x-subject-token': subject } });
+
 describe('Keystone tokens', () => {
   let p: Platform;
   before(async () => {
@@ -150,43 +159,23 @@ describe('Keystone tokens', () => {
     const b = await issue(passwordAuth({ name: 'admin', domain: { name: 'Default' } }, ADMIN_PASSWORD));
     const ta = String(a.headers['x-subject-token']);
     const tb = String(b.headers['x-subject-token']);
-    let r = await p.app.inject({
-      method: 'GET',
-      url: '/identity/v3/auth/tokens',
-      headers: { 'x-auth-token': ta, 'x-subject-token': tb },
-    });
+    let r = await subjectCall(p, 'GET', ta, tb, '/identity/v3/auth/tokens');
     assert.equal(r.statusCode, 200, r.body);
     assert.equal(r.headers['x-subject-token'], tb);
     assert.equal((r.json() as J).token.audit_ids[0], (b.json() as J).token.audit_ids[0]);
-    r = await p.app.inject({
-      method: 'HEAD',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': ta, 'x-subject-token': tb },
-    });
+    r = await subjectCall(p, 'HEAD', ta, tb);
     assert.equal(r.statusCode, 200);
     assert.equal(r.body, '');
-    r = await p.app.inject({
-      method: 'DELETE',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': ta, 'x-subject-token': tb },
-    });
+    r = await subjectCall(p, 'DELETE', ta, tb);
     assert.equal(r.statusCode, 204);
     // The revoked token is gone for validation and for use.
-    r = await p.app.inject({
-      method: 'GET',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': ta, 'x-subject-token': tb },
-    });
+    r = await subjectCall(p, 'GET', ta, tb);
     assert.equal(r.statusCode, 404);
     assert.equal((r.json() as J).error.title, 'Not Found');
     r = await p.app.inject({ method: 'GET', url: '/v3/auth/projects', headers: { 'x-auth-token': tb } });
     assert.equal(r.statusCode, 401);
     // The caller's own bad token is 401.
-    r = await p.app.inject({
-      method: 'GET',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': 'garbage', 'x-subject-token': ta },
-    });
+    r = await subjectCall(p, 'GET', 'garbage', ta);
     assert.equal(r.statusCode, 401);
     r = await p.app.inject({ method: 'GET', url: '/v3/auth/tokens', headers: { 'x-subject-token': ta } });
     assert.equal(r.statusCode, 401);
@@ -210,17 +199,9 @@ describe('Keystone tokens', () => {
         'x-subject-token'
       ],
     );
-    let r = await p.app.inject({
-      method: 'DELETE',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': tx, 'x-subject-token': ty },
-    });
+    let r = await subjectCall(p, 'DELETE', tx, ty);
     assert.equal(r.statusCode, 403);
-    r = await p.app.inject({
-      method: 'GET',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': ty, 'x-subject-token': ty },
-    });
+    r = await subjectCall(p, 'GET', ty, ty);
     assert.equal(r.statusCode, 200);
   });
 
@@ -343,17 +324,9 @@ describe('token lifetime', () => {
         payload: passwordAuth({ name: 'admin', domain: { name: 'Default' } }, ADMIN_PASSWORD),
       });
       const ft = String(fresh.headers['x-subject-token']);
-      let v = await p.app.inject({
-        method: 'GET',
-        url: '/v3/auth/tokens',
-        headers: { 'x-auth-token': ft, 'x-subject-token': t },
-      });
+      let v = await subjectCall(p, 'GET', ft, t);
       assert.equal(v.statusCode, 404);
-      v = await p.app.inject({
-        method: 'GET',
-        url: '/v3/auth/tokens?allow_expired=true',
-        headers: { 'x-auth-token': ft, 'x-subject-token': t },
-      });
+      v = await subjectCall(p, 'GET', ft, t, '/v3/auth/tokens?allow_expired=true');
       assert.equal(v.statusCode, 200);
     } finally {
       await p.close();
@@ -375,11 +348,7 @@ describe('token lifetime', () => {
     });
     const keep = String(r1.headers['x-subject-token']);
     const revoke = String(r2.headers['x-subject-token']);
-    await p.app.inject({
-      method: 'DELETE',
-      url: '/v3/auth/tokens',
-      headers: { 'x-auth-token': keep, 'x-subject-token': revoke },
-    });
+    await subjectCall(p, 'DELETE', keep, revoke);
     const rows = await p.ctx.db.selectFrom('tokens').selectAll().execute();
     for (const row of rows) {
       assert.notEqual(row.id_hash, keep);
