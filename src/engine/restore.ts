@@ -38,7 +38,8 @@ export interface ReadResult {
 
 /** Reads every chunk of a backup in volume order (restore writes it; verify only checks it). */
 export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<ReadResult> {
-  const lease = await ctx.leases.acquire(opts.target ? 'restore' : 'verify');
+  const op = opts.target ? 'restore' : 'verify';
+  const lease = await ctx.leases.acquire(op);
   let vol: Volume | null = null;
   try {
     const { meta, segmentIds } = await ctx.loadManifest(opts.backupId);
@@ -271,7 +272,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
         const head = queue.shift();
         if (!head || failure) break;
         if (opts.signal?.aborted) {
-          failure = new AbortedError(`${opts.target ? 'restore' : 'verify'} of ${opts.backupId} aborted`);
+          failure = new AbortedError(`${op} of ${opts.backupId} aborted`);
           break;
         }
         const slot = await ctx.pool.acquire();
@@ -299,7 +300,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
     }
     await Promise.allSettled(queue.map((q) => q.fetched));
     await Promise.allSettled([...inflight]);
-    if (!failure && opts.signal?.aborted) failure = new AbortedError(`restore of ${opts.backupId} aborted`);
+    if (!failure && opts.signal?.aborted) failure = new AbortedError(`${op} of ${opts.backupId} aborted`);
     if (failure) throw failure;
     if (vol) {
       try {
