@@ -135,13 +135,6 @@ export function parseSdkDate(value: string): Date | null {
   return d;
 }
 
-export function formatSdkDate(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
 export type SignatureCheck =
   | { ok: true }
   | { ok: false; reason: 'missing-date' | 'bad-date' | 'stale-date' | 'missing-header' | 'mismatch' };

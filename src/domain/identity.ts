@@ -28,7 +28,6 @@ export function newUuid(): string {
 }
 
 export const HEX_ID_RE = /^[0-9a-f]{32}$/;
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // scrypt cost: N=2^15, r=8, p=1 ≈ 32 MiB and ~50–100 ms per hash: slow for an attacker, fine for logins.
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLen: 32, maxmem: 64 * 1024 * 1024 };
