@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
 import { EngineError } from './errors.js';
+import { Lease } from './leases.js';
 import { PackWriter } from './pack-writer.js';
 import type { GcStats } from './types.js';
 import type { Condemned, VaultContext } from './vault-context.js';
@@ -192,17 +193,10 @@ async function repack(ctx: VaultContext, marked: Marked, stats: GcStats): Promis
 async function lockGc(ctx: VaultContext): Promise<() => Promise<void>> {
   const body = Buffer.from(JSON.stringify({ pid: process.pid, token: randomBytes(8).toString('hex') }));
   for (let attempt = 0; ; attempt++) {
+    const lock = new Lease(ctx.store, ctx.gcLockKey, body, ctx.leases.ttlMs);
     try {
-      await ctx.store.put(ctx.gcLockKey, body, { ifAbsent: true });
-      const beat = setInterval(
-        () => void ctx.store.put(ctx.gcLockKey, body).catch(() => {}),
-        ctx.leases.ttlMs / 4,
-      );
-      beat.unref();
-      return async () => {
-        clearInterval(beat);
-        await ctx.store.delete(ctx.gcLockKey);
-      };
+      await lock.start({ ifAbsent: true });
+      return () => lock.release();
     } catch (e) {
       if (!(e instanceof ObjectExistsError)) throw e;
     }

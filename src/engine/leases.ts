@@ -13,6 +13,8 @@ export class Lease {
   private timer?: NodeJS.Timeout;
   private lastOk = performance.now();
   private released = false;
+  /** The heartbeat put in flight, awaited by release so that it cannot re-create the lease after its delete. */
+  private beat: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ObjectStore,
@@ -21,12 +23,13 @@ export class Lease {
     private readonly ttlMs: number,
   ) {}
 
-  async start(): Promise<void> {
-    await this.store.put(this.key, this.body);
+  /** `ifAbsent` makes the first put fail with ObjectExistsError when somebody else holds the key. */
+  async start(options?: { ifAbsent?: boolean }): Promise<void> {
+    await this.store.put(this.key, this.body, options);
     this.lastOk = performance.now();
     this.timer = setInterval(
       () => {
-        this.store.put(this.key, this.body).then(
+        this.beat = this.store.put(this.key, this.body).then(
           () => {
             this.lastOk = performance.now();
           },
@@ -51,6 +54,7 @@ export class Lease {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
+    await this.beat;
     await this.store.delete(this.key).catch(() => {});
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -27,14 +27,18 @@ describe('FsObjectStore specifics', () => {
     assert.equal(statSync(join(dir, 'k', 'v.obj')).mode & 0o777, 0o600);
   });
 
-  it('ignores temp files of an interrupted put when listing', async () => {
+  it('ignores temp files of an interrupted put when listing, and removes them once abandoned', async () => {
     const dir = join(root, `s${n++}`);
     const s = new FsObjectStore(dir);
     await s.put('k/v', Buffer.from('x'));
     writeFileSync(join(dir, 'k', 'w.obj.abc.tmp'), 'partial');
+    writeFileSync(join(dir, 'k', 'old.obj.def.tmp'), 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(join(dir, 'k', 'old.obj.def.tmp'), twoHoursAgo, twoHoursAgo);
     const seen: string[] = [];
     for await (const o of s.list('k/')) seen.push(o.key);
     assert.deepEqual(seen, ['k/v']);
+    assert.deepEqual(readdirSync(join(dir, 'k')).sort(), ['v.obj', 'w.obj.abc.tmp']);
   });
 });
 
