@@ -78,6 +78,10 @@ describe('crash safety and garbage collection', () => {
     await makeVolume(sb.path('big.img'), 96, 5);
     const how = await killMidway(sb, 'crash', 'killed', sb.path('big.img'), 0.85);
     assert.equal(how, 'SIGKILL');
+    // Straight after the kill, while the dead child's lease is still fresh: gc condemns but must not delete yet.
+    const early = await vault.gc();
+    assert.equal(early.deletedObjects, 0);
+    assert.ok(early.pendingObjects > 0);
     assert.ok(
       (await vault.usage()).storedBytes > usageBefore.storedBytes + 1_000_000,
       'the child had written packs',
@@ -92,10 +96,6 @@ describe('crash safety and garbage collection', () => {
     await vault.restore({ backupId: 'before', target: sb.path('before.out') });
     assert.equal(sha256File(sb.path('before.out')), sha256File(sb.path('small.img')));
 
-    // The dead child's lease is still fresh: gc condemns but must not delete yet.
-    const early = await vault.gc();
-    assert.equal(early.deletedObjects, 0);
-    assert.ok(early.pendingObjects > 0);
     await new Promise((r) => setTimeout(r, TTL + 300));
     const gc = await vault.gc();
     assert.ok(gc.deletedObjects > 0);
