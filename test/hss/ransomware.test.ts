@@ -99,6 +99,16 @@ describe('HSS v5 ransomware backup APIs', () => {
       assert.equal(r.statusCode, 400, q);
       assert.equal((r.json() as { error_code: string }).error_code, 'HSS.0001', q);
     }
+    // The vault list pages like every HSS list (both optional there): limit 10–200, offset 0–2000000.
+    for (const q of ['?limit=5', '?limit=1', '?limit=0', '?limit=201', '?offset=-1', '?offset=2000001']) {
+      const r = await call('GET', `/v5/${P}/ransomware/optional/vaults${q}`);
+      assert.equal(r.statusCode, 400, q);
+      assert.equal((r.json() as { error_code: string }).error_code, 'HSS.0001', q);
+    }
+    for (const q of ['', '?limit=10', '?offset=0&limit=200']) {
+      const r = await call('GET', `/v5/${P}/ransomware/optional/vaults${q}`);
+      assert.equal(r.statusCode, 200, q);
+    }
     const route = await call('GET', `/v5/${P}/nothing`);
     assert.equal(route.statusCode, 404);
     assert.equal((route.json() as { error_code: string }).error_code, 'HSS.0011');
