@@ -15,6 +15,8 @@ import { loadMasterKey } from './engine/keys.js';
 import { fsPathProbe } from './engine/volume-paths.js';
 import { JobQueue } from './jobs/queue.js';
 import { FsObjectStore } from './objects/index.js';
+import { cinderServiceFactory } from './services/cinder-records.js';
+import { hssServiceFactory } from './services/hss-records.js';
 import { cbrServiceFactory } from './services/index.js';
 
 /**
@@ -45,7 +47,7 @@ export interface AppContext {
 export type ServiceFactory = (ctx: AppContext) => Promise<void> | void;
 
 /** Service factories run by openContext, in order. Other areas add theirs here (one-line edit). */
-const serviceFactories: ServiceFactory[] = [cbrServiceFactory];
+const serviceFactories: ServiceFactory[] = [cbrServiceFactory, cinderServiceFactory, hssServiceFactory];
 
 export interface OpenContextOptions {
   log?: Logger;

@@ -23,6 +23,7 @@ import type {
   CbrVaultsTable,
 } from './cbr-schema.js';
 import { type SqliteReadAccess, sqliteReadAccess } from './db.js';
+import { countThenPage } from './paging.js';
 
 const b01 = (v: boolean): number => (v ? 1 : 0);
 const num = (v: number | string | null | undefined): number => (v == null ? 0 : Number(v));
@@ -129,15 +130,8 @@ export class CbrStore {
           .where('resource_id', 'in', ids),
       );
     }
-    const c = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(f.limit)
-      .offset(f.offset)
-      .execute();
-    return { items: await this.withResources(rows), count: num(c.n) };
+    const { items, count } = await countThenPage(q, f);
+    return { items: await this.withResources(items), count };
   }
 
   async updateVault(
@@ -724,15 +718,8 @@ export class CbrStore {
     if (f.providerKind !== undefined) q = q.where('provider_kind', '=', f.providerKind);
     if (f.startedFrom !== undefined) q = q.where('started_at', '>=', f.startedFrom);
     if (f.startedTo !== undefined) q = q.where('started_at', '<=', f.startedTo);
-    const c = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const rows = await q
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(f.limit)
-      .offset(f.offset)
-      .execute();
-    return { items: rows.map(rowToOplog), count: num(c.n) };
+    const { items, count } = await countThenPage(q, f);
+    return { items: items.map(rowToOplog), count };
   }
 }
 

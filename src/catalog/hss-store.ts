@@ -6,6 +6,7 @@ import type {
   HssProtectedHostsTable,
   HssProtectionPoliciesTable,
 } from './hss-tables.js';
+import { countThenPage } from './paging.js';
 import type { Database } from './schema.js';
 
 export type ProtectedHost = HssProtectedHostsTable;
@@ -108,15 +109,7 @@ export class HssStore {
     if (f.name !== undefined) q = q.where('policy_name', 'like', `%${f.name.replace(/[\\%_]/g, '')}%`);
     if (f.id !== undefined) q = q.where('id', '=', f.id);
     if (f.os !== undefined) q = q.where('operating_system', '=', f.os);
-    const c = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const items = await q
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(f.limit)
-      .offset(f.offset)
-      .execute();
-    return { items, count: Number(c.n) };
+    return countThenPage(q, f);
   }
 
   // ---- backup policies
@@ -204,14 +197,6 @@ export class HssStore {
   ): Promise<{ items: BackupPolicyRow[]; count: number }> {
     let q = this.db.selectFrom('hss_backup_policies').where('project_id', '=', projectId);
     if (f.id !== undefined) q = q.where('id', '=', f.id);
-    const c = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    const items = await q
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(f.limit)
-      .offset(f.offset)
-      .execute();
-    return { items, count: Number(c.n) };
+    return countThenPage(q, f);
   }
 }

@@ -99,6 +99,16 @@ describe('HSS v5 ransomware backup APIs', () => {
       assert.equal(r.statusCode, 400, q);
       assert.equal((r.json() as { error_code: string }).error_code, 'HSS.0001', q);
     }
+    // The vault list pages like every HSS list (both optional there): limit 10–200, offset 0–2000000.
+    for (const q of ['?limit=5', '?limit=1', '?limit=0', '?limit=201', '?offset=-1', '?offset=2000001']) {
+      const r = await call('GET', `/v5/${P}/ransomware/optional/vaults${q}`);
+      assert.equal(r.statusCode, 400, q);
+      assert.equal((r.json() as { error_code: string }).error_code, 'HSS.0001', q);
+    }
+    for (const q of ['', '?limit=10', '?offset=0&limit=200']) {
+      const r = await call('GET', `/v5/${P}/ransomware/optional/vaults${q}`);
+      assert.equal(r.statusCode, 200, q);
+    }
     const route = await call('GET', `/v5/${P}/nothing`);
     assert.equal(route.statusCode, 404);
     assert.equal((route.json() as { error_code: string }).error_code, 'HSS.0011');
@@ -136,6 +146,44 @@ describe('HSS v5 ransomware backup APIs', () => {
       },
     });
     assert.equal(bad.statusCode, 400);
+  });
+
+  it('pages protection policies: total over all pages, newest first, no row twice', async () => {
+    const listed: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await call('POST', `/v5/${P}/ransomware/protection/policy`, {
+        payload: {
+          policy_name: `pager-${i}`,
+          protection_mode: 'alarm_only',
+          protection_directory: '/srv',
+          protection_type: 'docx',
+          operating_system: 'Linux',
+        },
+      });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    const page = async (offset: number) => {
+      const r = await call(
+        'GET',
+        `/v5/${P}/ransomware/protection/policy?policy_name=pager&limit=10&offset=${offset}`,
+      );
+      return r.json() as { total_num: number; data_list: Array<{ policy_id: string; policy_name: string }> };
+    };
+    const first = await page(0);
+    const second = await page(10);
+    assert.equal(first.total_num, 12);
+    assert.equal(second.total_num, 12);
+    assert.equal(first.data_list.length, 10);
+    assert.equal(second.data_list.length, 2);
+    for (const p of [...first.data_list, ...second.data_list]) listed.push(p.policy_id);
+    assert.equal(new Set(listed).size, 12);
+    // Newest first: the last one created leads the first page, the first one closes the last page.
+    assert.equal(first.data_list[0]!.policy_name, 'pager-11');
+    assert.equal(second.data_list[1]!.policy_name, 'pager-0');
+    for (const id of listed) {
+      const d = await call('DELETE', `/v5/${P}/ransomware/protection/policy?policy_id=${id}`);
+      assert.equal(d.statusCode, 200, d.body);
+    }
   });
 
   it('enables protection: binds the host to a protection vault with a backup policy', async () => {

@@ -295,7 +295,7 @@ describe('Keystone tokens', () => {
 });
 
 describe('token lifetime', () => {
-  test('tokens expire after the configured TTL; allow_expired shows an expired one', async () => {
+  test('tokens expire after the configured TTL; allow_expired (Keystone boolean) shows an expired one', async () => {
     let now = new Date('2030-01-01T00:00:00.000Z');
     const p = await startPlatform({ env: { OPENCBR_TOKEN_TTL: '60' }, context: { now: () => now } });
     try {
@@ -328,6 +328,19 @@ describe('token lifetime', () => {
       assert.equal(v.statusCode, 404);
       v = await subjectCall(p, 'GET', ft, t, '/v3/auth/tokens?allow_expired=true');
       assert.equal(v.statusCode, 200);
+      // Keystone's lenient boolean: only its true spellings widen the window, on GET and HEAD alike.
+      for (const value of ['false', '0', 'no', 'off', '', 'maybe']) {
+        for (const method of ['GET', 'HEAD'] as const) {
+          v = await subjectCall(p, method, ft, t, `/v3/auth/tokens?allow_expired=${value}`);
+          assert.equal(v.statusCode, 404, `${method} allow_expired=${value}`);
+        }
+      }
+      for (const value of ['1', 'TRUE', 'yes', 'on', 't', 'y']) {
+        for (const method of ['GET', 'HEAD'] as const) {
+          v = await subjectCall(p, method, ft, t, `/v3/auth/tokens?allow_expired=${value}`);
+          assert.equal(v.statusCode, 200, `${method} allow_expired=${value}`);
+        }
+      }
     } finally {
       await p.close();
     }

@@ -1,16 +1,16 @@
-import type { Static } from '@fastify/type-provider-typebox';
 // Cinder v3 backups: list, detail, show, create, update, delete, restore, export/import record and the
 // admin actions — all over the shared catalog through CBR's services (a Cinder backup is a CBR disk backup).
+import type { Static } from '@fastify/type-provider-typebox';
+import type { Backup, Vault } from '../../domain/cbr-model.js';
+import { nowTimestamp } from '../../domain/cbr-rules.js';
+import { AppError, isAppError } from '../../domain/errors.js';
+import { CHUNK_SIZE } from '../../engine/index.js';
 import {
   CINDER_SORT_KEYS,
   type CinderBackupExtra,
   CinderMarkerNotFound,
   type CinderSortKey,
-} from '../../catalog/cinder-store.js';
-import type { Backup, Vault } from '../../domain/cbr-model.js';
-import { nowTimestamp } from '../../domain/cbr-rules.js';
-import { AppError, isAppError } from '../../domain/errors.js';
-import { CHUNK_SIZE } from '../../engine/index.js';
+} from '../../services/cinder-records.js';
 import { type ProtocolDeps, protocolDeps } from './deps.js';
 import { backupNotFound, badRequest, invalidBackup, invalidVolume } from './faults.js';
 import { importRecord } from './import.js';

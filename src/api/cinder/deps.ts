@@ -1,10 +1,10 @@
 // The protocol-neutral services the Cinder and HSS APIs call, looked up once from the app context.
 import { CbrStore } from '../../catalog/cbr-store.js';
-import { CinderStore } from '../../catalog/cinder-store.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../domain/errors.js';
 import type { BackupService } from '../../services/backups.js';
 import type { CheckpointService } from '../../services/checkpoints.js';
+import type { CinderRecords } from '../../services/cinder-records.js';
 import type { VaultService } from '../../services/vaults.js';
 
 export interface ProtocolDeps {
@@ -13,7 +13,7 @@ export interface ProtocolDeps {
   backups: BackupService;
   /** Catalog reads the services do not offer (vault of a resource, children, updates). */
   cbr: CbrStore;
-  cinder: CinderStore;
+  cinder: CinderRecords;
 }
 
 const cache = new WeakMap<AppContext, ProtocolDeps>();
@@ -25,8 +25,9 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     vaults: VaultService;
     checkpoints: CheckpointService;
     backups: BackupService;
+    cinderRecords: CinderRecords;
   }>;
-  if (!s.vaults || !s.checkpoints || !s.backups) {
+  if (!s.vaults || !s.checkpoints || !s.backups || !s.cinderRecords) {
     throw new AppError('unavailable', 'The backup services are not running.');
   }
   const deps: ProtocolDeps = {
@@ -34,7 +35,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: s.checkpoints,
     backups: s.backups,
     cbr: new CbrStore(ctx.db),
-    cinder: new CinderStore(ctx.db),
+    cinder: s.cinderRecords,
   };
   cache.set(ctx, deps);
   return deps;

@@ -1,7 +1,6 @@
 import type { Static } from '@fastify/type-provider-typebox';
 // Read side of Cinder's volumes API over the inventory: OpenStack clients resolve a volume's name or
 // id through it before they back up or restore.
-import { CinderStore } from '../../catalog/cinder-store.js';
 import { AppError } from '../../domain/errors.js';
 import type { Volume } from '../../domain/inventory.js';
 import { volumeNotFound } from './faults.js';
@@ -58,10 +57,10 @@ async function listVolumes(scope: CinderRequestScope, query: Record<string, stri
       : [scope.projectId];
   let all: Volume[] = [];
   const busy = new Map<string, string>();
-  const store = new CinderStore(scope.ctx.db);
+  const records = scope.ctx.services.cinderRecords;
   for (const pid of projects) {
     const vols = await scope.ctx.inventory.listVolumes(pid);
-    for (const [k, st] of await store.busyVolumes(pid, vols)) busy.set(k, st);
+    for (const [k, st] of await records.busyVolumes(pid, vols)) busy.set(k, st);
     all = all.concat(vols);
   }
   const match = (val: string, want: string, like: boolean) =>
@@ -185,7 +184,7 @@ export function registerVolumeRoutes(r: RouteRegistration): void {
 
 /** `backing-up` / `restoring-backup` for a volume a job is working on. */
 export async function volumeBusy(scope: CinderRequestScope, vol: Volume): Promise<Map<string, string>> {
-  return new CinderStore(scope.ctx.db).busyVolumes(scope.projectId, [vol]);
+  return scope.ctx.services.cinderRecords.busyVolumes(scope.projectId, [vol]);
 }
 
 /** A volume of the caller's project by id, with Cinder's 404. */

@@ -2,7 +2,7 @@
 import { BACKUP_STATUSES, type BackupStatus } from '../../domain/cbr-model.js';
 import { isAppError } from '../../domain/errors.js';
 import { protocolDeps } from '../cinder/deps.js';
-import { type Q, daysAgo, intParam, invalid, one, paging, reply200 } from './params.js';
+import { type Q, daysAgo, invalid, one, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   BackCopyList,
@@ -188,8 +188,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
       const deps = protocolDeps(ctx);
       const projectId = pid(request);
       const q = request.query as Q;
-      const offset = intParam(q, 'offset', 0, 2_000_000, 0);
-      const limit = intParam(q, 'limit', 1, 200, 10);
+      const { offset, limit } = paging(q, false);
       const name = one(q, 'vault_name');
       const id = one(q, 'vault_id');
       const { items } = await deps.vaults.list({

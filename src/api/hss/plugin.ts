@@ -3,7 +3,6 @@
 // CBR's services. What HSS adds (protection state, protection policies, backup policies) is in hss_* tables.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HssStore } from '../../catalog/hss-store.js';
 import type { AppContext } from '../../context.js';
 import type { Vault } from '../../domain/cbr-model.js';
 import { AppError, isAppError } from '../../domain/errors.js';
@@ -19,7 +18,7 @@ import { registerProtectionRoutes } from './protection-routes.js';
 export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const hss = new HssStore(ctx.db);
+  const hss = ctx.services.hssRecords;
   const preHandler = requireProjectAuth(ctx);
 
   // HSS backup policies run from the process that serves the API (a slot is claimed in the catalog first).

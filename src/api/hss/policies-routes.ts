@@ -1,7 +1,7 @@
 // HSS: backup policies of protection vaults and ransomware protection policies.
 import { randomUUID } from 'node:crypto';
-import type { HssStore, ProtectionPolicyRow } from '../../catalog/hss-store.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
+import type { HssRecords, ProtectionPolicyRow } from '../../services/hss-records.js';
 import { protocolDeps } from '../cinder/deps.js';
 import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
@@ -57,7 +57,7 @@ export function policyRow(
 
 /** Creates a ransomware protection policy (its id given or new). */
 export async function createProtectionPolicy(
-  hss: HssStore,
+  hss: HssRecords,
   projectId: string,
   b: ProtectionPolicyCreate,
 ): Promise<ProtectionPolicyRow> {

@@ -2,7 +2,6 @@
 // vault's servers (auto-triggered, incremental), then retention (max_backups / retention_duration_days) on
 // the auto-triggered backups of that vault. A slot is claimed in the catalog first (compare-and-set on
 // last_run_at), so with several nodes each slot runs once; a node that was down runs the latest missed slot.
-import { HssStore } from '../../catalog/hss-store.js';
 import type { AppContext } from '../../context.js';
 import { isAppError } from '../../domain/errors.js';
 import { protocolDeps } from '../cinder/deps.js';
@@ -22,7 +21,7 @@ const canonical = (d: Date): string => d.toISOString().replace('Z', '000Z');
 
 /** One pass over every project's policies at time `now`. */
 export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Promise<PolicyRunReport[]> {
-  const store = new HssStore(ctx.db);
+  const store = ctx.services.hssRecords;
   const reports: PolicyRunReport[] = [];
   for (const p of await store.enabledBoundPolicies()) {
     let slot: Date | null;

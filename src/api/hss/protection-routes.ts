@@ -1,10 +1,10 @@
 // HSS: switching protection of hosts on and off (binding them to a protection vault), protected servers.
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { ProtectedHost } from '../../catalog/hss-store.js';
 import type { Vault } from '../../domain/cbr-model.js';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { AppError, isAppError } from '../../domain/errors.js';
+import type { ProtectedHost } from '../../services/hss-records.js';
 import { protocolDeps } from '../cinder/deps.js';
 import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
 import { createProtectionPolicy } from './policies-routes.js';

@@ -1,10 +1,10 @@
-// What the HSS route modules share: the typed instance, context, store, auth and lookups.
+// What the HSS route modules share: the typed instance, context, HSS records, auth and lookups.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { HssStore } from '../../catalog/hss-store.js';
 import type { AppContext } from '../../context.js';
 import type { Vault } from '../../domain/cbr-model.js';
 import type { AppError } from '../../domain/errors.js';
+import type { HssRecords } from '../../services/hss-records.js';
 import type { requireProjectAuth } from '../auth.js';
 import type { ProtocolDeps } from '../cinder/deps.js';
 
@@ -12,7 +12,7 @@ export interface HssRoutes {
   // biome-ignore lint/suspicious/noExplicitAny: the server/logger generics of the host instance do not matter here
   typed: FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
   ctx: AppContext;
-  hss: HssStore;
+  hss: HssRecords;
   preHandler: ReturnType<typeof requireProjectAuth>;
   /** The caller's project (set by the auth preHandler). */
   pid: (request: FastifyRequest) => string;

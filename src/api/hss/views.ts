@@ -1,6 +1,6 @@
 // Maps the shared catalog (CBR backups, vaults, operation logs) and the HSS tables to HSS wire shapes.
-import type { BackupPolicyRow, ProtectionPolicyRow } from '../../catalog/hss-store.js';
 import type { Backup, OperationLog, Vault } from '../../domain/cbr-model.js';
+import type { BackupPolicyRow, ProtectionPolicyRow } from '../../services/hss-records.js';
 import type {
   BackCopy,
   BackupDetail,

@@ -18,7 +18,13 @@ function sendKeystoneError(reply: FastifyReply, error: unknown) {
   return reply.code(err.status).type('application/json').send(keystoneErrorBody(err));
 }
 
-const truthy = (v: string | undefined) => v !== undefined;
+// Keystone reads `nocatalog` by presence alone, whatever its value.
+const present = (v: string | undefined) => v !== undefined;
+
+// Keystone parses `allow_expired` with oslo's lenient bool_from_string: only these spellings turn it on, so
+// `false`, `0`, an empty value or anything unknown keep an expired token invisible.
+const KEYSTONE_TRUE = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
+const keystoneBool = (v: string | undefined) => v !== undefined && KEYSTONE_TRUE.has(v.trim().toLowerCase());
 
 export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
@@ -152,7 +158,7 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
           token: tokenView(info, {
             base: baseUrl(request),
             region: ctx.config.region,
-            catalog: !truthy(request.query.nocatalog),
+            catalog: !present(request.query.nocatalog),
           }),
         });
       },
@@ -169,13 +175,13 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
         },
       },
       async (request, reply) => {
-        const { token, info } = await subject(request, truthy(request.query.allow_expired));
+        const { token, info } = await subject(request, keystoneBool(request.query.allow_expired));
         reply.header('X-Subject-Token', token);
         return {
           token: tokenView(info, {
             base: baseUrl(request),
             region: ctx.config.region,
-            catalog: !truthy(request.query.nocatalog),
+            catalog: !present(request.query.nocatalog),
           }),
         };
       },
