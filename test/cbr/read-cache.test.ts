@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { type SeedResult, seedBackups } from '../../bench/api-seed.js';
+import { backupToWire } from '../../src/api/cbr/mappers.js';
 import { CbrStore } from '../../src/catalog/cbr-store.js';
 import type { Backup } from '../../src/domain/cbr-model.js';
 import { type Harness, startHarness } from './helpers.js';
@@ -105,4 +106,34 @@ test('callers get copies: mutating a result does not change the next one', async
   for (const b of l.items) b.name = 'mutated';
   assert.equal((await seen()).show, 'renamed-3');
   assert.equal((await seen()).list, 'renamed-3');
+});
+
+test('ShowBackup over HTTP: the answer kept per cached tree is the mapped answer, and follows every write', async () => {
+  const url = `/v3/${h.a.projectId}/backups/${target.id}`;
+  const first = await h.req('GET', url);
+  assert.equal(first.status, 200);
+  assert.equal(first.headers['content-type'], 'application/json; charset=utf-8');
+  const mapped = async () => {
+    const t = await h.ctx.services.backups.get(h.a.projectId, target.id);
+    return JSON.stringify({ backup: backupToWire(t.backup, t.children) });
+  };
+  assert.equal(first.body, await mapped());
+  assert.equal((await h.req('GET', url)).body, first.body);
+
+  const put = await h.req('PUT', url, { body: { backup: { name: 'renamed-http' } } });
+  assert.equal(put.status, 200);
+  assert.equal((await h.req('GET', url)).json.backup.name, 'renamed-http');
+  await h.ctx.db
+    .updateTable('cbr_backups')
+    .set({ name: 'renamed-raw' })
+    .where('id', '=', target.id)
+    .execute();
+  const raw = await h.req('GET', url);
+  assert.equal(raw.json.backup.name, 'renamed-raw');
+  assert.equal(raw.body, await mapped());
+  // Another project still gets a 404, not the kept answer.
+  assert.equal(
+    (await h.req('GET', `/v3/${h.b.projectId}/backups/${target.id}`, { token: h.b.token })).status,
+    404,
+  );
 });
