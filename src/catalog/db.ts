@@ -123,7 +123,10 @@ function makeReadAccess(sqlite: SqliteDatabase.Database): { access: SqliteReadAc
   // P: if it was sent after another process's commit, that commit precedes P and the kept check, which sees
   // it. Requests of later polls get a fresh check (the kept one is dropped at the check phase that follows
   // every poll), and so does every read outside a request's dispatch (timers, immediates and continuations
-  // may run before the next poll, so a check kept there could predate a request that poll delivers).
+  // may run before the next poll, so a check kept there could predate a request that poll delivers). Code
+  // that runs later in the same poll phase (those requests' continuations, other I/O callbacks) shares the
+  // kept check too: it can only have learnt of another process's commit through I/O that poll delivered, so
+  // of a commit from before P as well.
   // Limits, all outside how the server is used: an HTTP/1.1 client that pipelines (its socket may have been
   // reported for an earlier request), more than 1024 sockets ready in one poll (libuv polls again within the
   // phase), and a commit this process waits for synchronously during a dispatch (execFileSync, another
