@@ -3,7 +3,8 @@
 // ShowBackup and a filtered, sorted ListBackups (limit 100) with autocannon in a separate process, side by
 // side with a bare Fastify route in the same process and run. Prints a table and the ratios.
 // Env: BENCH_BACKUPS (default 1000000), BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10),
-// BENCH_DIR (keep the seeded catalog there and reuse it on the next run: seeding 1M rows takes minutes).
+// BENCH_DIR (keep the seeded catalog there and reuse it on the next run: seeding 1M rows takes minutes),
+// BENCH_ROUNDS (default 5: alternating bare/ShowBackup pairs after the main rows, for a median ratio).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +24,7 @@ const run = promisify(execFile);
 const N = Number(process.env.BENCH_BACKUPS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 interface Result {
   name: string;
@@ -32,6 +34,8 @@ interface Result {
   p99: number;
   errors: number;
   non2xx: number;
+  /** This process's CPU (the servers, autocannon runs apart) per request: steadier than req/s on a shared machine. */
+  cpuUs: number;
 }
 
 async function autocannon(
@@ -45,7 +49,9 @@ async function autocannon(
   const args = [bin, '-j', '-c', String(connections), '-d', String(SECONDS)];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   args.push(url);
+  const cpu0 = process.cpuUsage();
   const { stdout } = await run(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  const cpu = process.cpuUsage(cpu0);
   const j = JSON.parse(stdout);
   return {
     name,
@@ -55,6 +61,7 @@ async function autocannon(
     p99: j.latency.p99,
     errors: j.errors + j.timeouts,
     non2xx: j.non2xx,
+    cpuUs: (cpu.user + cpu.system) / Math.max(1, j.requests.total),
   };
 }
 
@@ -171,6 +178,15 @@ async function main() {
     results.push(await autocannon('bare Fastify route', bareUrl));
     results.push(await withWrites(() => autocannon('ShowBackup, 10 catalog writes/s', showUrl, hdr)));
     results.push(await withWrites(() => autocannon(`${listName}, 10 catalog writes/s`, listUrl, hdr)));
+    // The machine's load moves the bare route by tens of percent between runs and within one: alternate
+    // bare/ShowBackup pairs and take the median ratio.
+    const pairs: Array<{ bare: Result; show: Result }> = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      pairs.push({
+        bare: await autocannon('bare Fastify route', bareUrl),
+        show: await autocannon('ShowBackup', showUrl, hdr),
+      });
+    }
 
     await app.close();
     await bare.close();
@@ -179,8 +195,10 @@ async function main() {
     console.log(
       `\nCBR API, ${seeded.count} backups, ${SECONDS} s per row (autocannon in a separate process, loopback)\n`,
     );
-    console.log('| request | connections | req/s | p50 ms | p99 ms | errors | non-2xx | req/s vs bare |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log(
+      '| request | connections | req/s | p50 ms | p99 ms | errors | non-2xx | req/s vs bare | server CPU µs/req |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|');
     // Each row against the bare route measured most recently before it at the same connection count.
     const bareOf = (i: number) =>
       results
@@ -190,8 +208,26 @@ async function main() {
     for (const [i, r] of results.entries()) {
       const base = bareOf(i).rps;
       console.log(
-        `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${(r.rps / base).toFixed(2)}x |`,
+        `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${(r.rps / base).toFixed(2)}x | ${r.cpuUs.toFixed(1)} |`,
       );
+    }
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      return v.length === 0 ? Number.NaN : (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
+    };
+    const pairRatios = pairs.map((p) => p.show.rps / p.bare.rps);
+    const medianRatio = median(pairRatios);
+    if (pairs.length > 0) {
+      console.log(`\nAlternating pairs (${CONNECTIONS} connections, ${SECONDS} s each)\n`);
+      console.log(
+        '| pair | bare req/s | ShowBackup req/s | ratio | ShowBackup p99 ms | bare µs/req | ShowBackup µs/req |',
+      );
+      console.log('|---|---|---|---|---|---|---|');
+      for (const [i, p] of pairs.entries()) {
+        console.log(
+          `| ${i + 1} | ${p.bare.rps.toFixed(0)} | ${p.show.rps.toFixed(0)} | ${pairRatios[i]!.toFixed(2)}x | ${p.show.p99} | ${p.bare.cpuUs.toFixed(1)} | ${p.show.cpuUs.toFixed(1)} |`,
+        );
+      }
     }
     const [bareR, show, list, same, , show1, list1, , showW, listW] = results as Result[] as [
       Result,
@@ -210,6 +246,11 @@ async function main() {
     console.log(
       `ShowBackup  >= 0.5x bare req/s (${CONNECTIONS} conn): ${(show.rps / bareR.rps).toFixed(2)}x — ${verdict(show.rps >= 0.5 * bareR.rps)}`,
     );
+    if (pairs.length > 0) {
+      console.log(
+        `ShowBackup  >= 0.5x bare req/s, median of ${pairs.length} alternating pairs: ${medianRatio.toFixed(2)}x — ${verdict(medianRatio >= 0.5)} (server CPU per request: ShowBackup ${median(pairs.map((p) => p.show.cpuUs)).toFixed(1)} µs, bare ${median(pairs.map((p) => p.bare.cpuUs)).toFixed(1)} µs; max p99 ${Math.max(...pairs.map((p) => p.show.p99))} ms)`,
+      );
+    }
     console.log(`ShowBackup vs the same bytes from a bare route: ${(show.rps / same.rps).toFixed(2)}x`);
     console.log(
       `ShowBackup  p99 <= 5 ms: ${show.p99} ms with ${CONNECTIONS} connections (${verdict(show.p99 <= 5)}), ${show1.p99} ms with 1 (${verdict(show1.p99 <= 5)})`,
@@ -234,6 +275,15 @@ async function main() {
         connections: CONNECTIONS,
         rows: results.map((r, i) => ({ ...r, vsBare: Number(ratios[i]!.toFixed(3)) })),
         showVsBare: Number((show.rps / bareR.rps).toFixed(3)),
+        pairs: pairs.map((p, i) => ({
+          bareRps: p.bare.rps,
+          showRps: p.show.rps,
+          ratio: Number(pairRatios[i]!.toFixed(3)),
+          showP99: p.show.p99,
+          bareCpuUs: Number(p.bare.cpuUs.toFixed(1)),
+          showCpuUs: Number(p.show.cpuUs.toFixed(1)),
+        })),
+        showVsBareMedian: Number(medianRatio.toFixed(3)),
         showP99: show.p99,
         listP99: list.p99,
         showVsBareWithWrites: Number(ratios[8]!.toFixed(3)),

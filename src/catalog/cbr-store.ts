@@ -351,7 +351,7 @@ export class CbrStore {
   }
 
   /** A backup and its disk children in one query (the ShowBackup hot path). */
-  async getBackupTree(id: string): Promise<{ backup: Backup; children: Backup[] } | null> {
+  async getBackupTree(id: string): Promise<BackupTree | null> {
     // Built and compiled once; each call only binds the id (the hot path of ShowBackup).
     this.treeQuery ??= this.db
       .selectFrom('cbr_backups')
@@ -367,8 +367,9 @@ export class CbrStore {
         if (this.trees.size >= TREE_CACHE_MAX) this.trees.delete(this.trees.keys().next().value as string);
         this.trees.set(id, t);
       }
-      // Copies: callers own what they get.
-      return t && { backup: { ...t.backup }, children: t.children.map((c) => ({ ...c })) };
+      // Copies: callers own what they get. The cache entry itself is the snapshot: the same object exactly as
+      // long as these rows are served from the cache.
+      return t && { backup: { ...t.backup }, children: t.children.map((c) => ({ ...c })), snapshot: t };
     }
     const { rows } = await this.db.executeQuery<CbrBackupsTable>({ ...this.treeQuery, parameters: [id, id] });
     return backupTree(id, rows);
@@ -721,6 +722,19 @@ export class CbrStore {
     const { items, count } = await countThenPage(q, f);
     return { items: items.map(rowToOplog), count };
   }
+}
+
+/** A backup and its disk children (a server backup's disks, in disk order). */
+export interface BackupTree {
+  backup: Backup;
+  children: Backup[];
+  /**
+   * Present when the tree comes from the catalog's read cache: an opaque object that is the same for every
+   * answer built from the same catalog rows and a different one once they may have changed (any catalog write
+   * ends a cache generation). Lets a caller keep something derived from the tree (a serialized answer) in a
+   * WeakMap keyed on it, with the same freshness as the cache itself.
+   */
+  snapshot?: object;
 }
 
 export class MarkerNotFoundError extends Error {

@@ -1,3 +1,4 @@
+import { executionAsyncResource } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -56,6 +57,9 @@ export interface SqliteReadAccess {
    * migrations included, since they all go through this connection), every COMMIT/ROLLBACK, and every commit
    * by another connection or process on the same file (SQLite's `data_version`). Equal generations mean no
    * write happened in between. Per process: another node on a shared PostgreSQL catalog will need its own check.
+   * Writes through this connection count at once. Another connection's commit counts at the next call, except
+   * that the HTTP requests read in one event-loop poll (requests that arrived together) share one check: see
+   * `checkedThisPoll` for why a request sent after such a commit still sees it.
    */
   generation(): number;
 }
@@ -92,9 +96,45 @@ function cachingStatements(sqlite: SqliteDatabase.Database, onWrite: () => void)
   };
 }
 
+/**
+ * True while Node's HTTP server dispatches a request it has just parsed from a socket read: the synchronous
+ * part of the request's handling (hooks, then the handler up to its first await), which runs inside the
+ * socket's I/O callback, in the event loop's poll phase, under this execution resource. Everything else
+ * (timers, immediates, promise continuations, jobs, requests injected without a socket) is not, and always
+ * checks. Should a Node version name the resource otherwise, every read checks again, as before.
+ */
+function inHttpDispatch(): boolean {
+  return (
+    (executionAsyncResource() as { constructor?: { name?: string } }).constructor?.name === HTTP_DISPATCH
+  );
+}
+const HTTP_DISPATCH = 'HTTPServerAsyncResource';
+
 function makeReadAccess(sqlite: SqliteDatabase.Database): { access: SqliteReadAccess; onWrite: () => void } {
   let gen = 0;
   let seenDataVersion = -1;
+  // `PRAGMA data_version` is a read transaction: two lock calls and a stat on every ShowBackup, about 15% of
+  // the server's CPU under load. Requests that arrive together share one check:
+  //
+  // A check made while dispatching a request read from a socket is kept until the next check phase
+  // (setImmediate), i.e. for the rest of that poll phase, and no longer. The poll returned every socket it
+  // reports at once (at time P), then runs their read callbacks one by one; the kept check was made in one of
+  // them, so after P. A request dispatched by a later callback was already waiting at P, so it was sent before
+  // P: if it was sent after another process's commit, that commit precedes P and the kept check, which sees
+  // it. Requests of later polls get a fresh check (the kept one is dropped at the check phase that follows
+  // every poll), and so does every read outside a request's dispatch (timers, immediates and continuations
+  // may run before the next poll, so a check kept there could predate a request that poll delivers). Code
+  // that runs later in the same poll phase (those requests' continuations, other I/O callbacks) shares the
+  // kept check too: it can only have learnt of another process's commit through I/O that poll delivered, so
+  // of a commit from before P as well.
+  // Limits, all outside how the server is used: an HTTP/1.1 client that pipelines (its socket may have been
+  // reported for an earlier request), more than 1024 sockets ready in one poll (libuv polls again within the
+  // phase), and a commit this process waits for synchronously during a dispatch (execFileSync, another
+  // connection in this process); such a commit is seen from the next event-loop turn.
+  let checkedThisPoll = false;
+  const endOfPoll = () => {
+    checkedThisPoll = false;
+  };
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const readers = new Map<string, SqliteDatabase.Statement>();
   const access: SqliteReadAccess = {
@@ -112,10 +152,15 @@ function makeReadAccess(sqlite: SqliteDatabase.Database): { access: SqliteReadAc
       return sqlite.inTransaction;
     },
     generation() {
+      if (checkedThisPoll) return gen;
       const dv = dataVersion.get() as number;
       if (dv !== seenDataVersion) {
         seenDataVersion = dv;
         gen++;
+      }
+      if (inHttpDispatch()) {
+        checkedThisPoll = true;
+        setImmediate(endOfPoll);
       }
       return gen;
     },

@@ -179,6 +179,11 @@ function domainLookup(ref: Ref | undefined): Ref {
 
 export class IdentityService {
   private readonly now: () => Date;
+  /**
+   * Validated tokens by the token string itself, so that a hit costs no sha256 (the digest is computed only to
+   * ask the catalog). Raw tokens are in this process's memory anyway (every request carries one); entries
+   * live at most tokenCacheMs and never beyond the token's expiry.
+   */
   private readonly tokenCache = new Map<string, { info: TokenInfo; until: number }>();
   private readonly credentialTouched = new Map<string, number>();
 
@@ -459,15 +464,14 @@ export class IdentityService {
   /** The token's details if it exists, is not revoked and (unless allowExpired) has not expired. */
   async validateToken(token: string, opts: { allowExpired?: boolean } = {}): Promise<TokenInfo | null> {
     if (!token || token.length > 8192) return null;
-    const digest = tokenDigest(token);
     const nowMs = this.now().getTime();
     // Hot path (every API request): a cached entry never outlives its token (`until` <= expiry).
-    const cached = this.tokenCache.get(digest);
+    const cached = this.tokenCache.get(token);
     if (cached && cached.until > nowMs) return cached.info;
     const nowIso = new Date(nowMs).toISOString();
-    const row = await this.store.getToken(digest);
+    const row = await this.store.getToken(tokenDigest(token));
     if (!row || row.revoked_at !== null) {
-      this.tokenCache.delete(digest);
+      this.tokenCache.delete(token);
       return null;
     }
     if (!opts.allowExpired && row.expires_at <= nowIso) return null;
@@ -477,7 +481,7 @@ export class IdentityService {
       if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.clear();
       const expiresMs = Date.parse(row.expires_at);
       const until = Math.min(nowMs + cacheMs, expiresMs);
-      if (until > nowMs) this.tokenCache.set(digest, { info, until });
+      if (until > nowMs) this.tokenCache.set(token, { info, until });
     }
     return info;
   }
@@ -487,7 +491,7 @@ export class IdentityService {
     const info = await this.validateToken(token);
     if (!info) return false;
     await this.store.revokeToken(tokenDigest(token), this.iso());
-    this.tokenCache.delete(tokenDigest(token));
+    this.tokenCache.delete(token);
     return true;
   }
 
@@ -552,7 +556,7 @@ export class IdentityService {
    */
   authorizeCachedToken(token: string, projectId: string): AuthInfo | undefined {
     if (!token || token.length > 8192) return undefined;
-    const cached = this.tokenCache.get(tokenDigest(token));
+    const cached = this.tokenCache.get(token);
     if (!cached || cached.until <= this.now().getTime()) return undefined;
     return tokenAuth(cached.info, projectId);
   }

@@ -1,6 +1,6 @@
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
-import { MarkerNotFoundError } from '../catalog/cbr-store.js';
+import { type BackupTree, MarkerNotFoundError } from '../catalog/cbr-store.js';
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -11,10 +11,8 @@ import { collectGarbage, deleteBackupData } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
-export interface BackupWithChildren {
-  backup: Backup;
-  children: Backup[];
-}
+/** `snapshot`: see BackupTree (same rows, same object), for callers that cache what they derive from it. */
+export type BackupWithChildren = BackupTree;
 
 export interface RestoreInput {
   /** Target volume for a disk backup (default: the volume it was taken from). */

@@ -1,11 +1,15 @@
 // The catalog's read caches (ShowBackup trees, ListBackups rows) never serve a row older than the catalog:
 // writes by another store instance, by raw Kysely, by a rolled-back transaction and by another process on the
-// same file are all seen by the next read.
+// same file are all seen by the next read (HTTP requests read in one poll share one check of other
+// processes' commits, which still sees every commit made before they were sent).
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { type SeedResult, seedBackups } from '../../bench/api-seed.js';
+import { backupToWire } from '../../src/api/cbr/mappers.js';
 import { CbrStore } from '../../src/catalog/cbr-store.js';
+import { sqliteReadAccess } from '../../src/catalog/db.js';
 import type { Backup } from '../../src/domain/cbr-model.js';
 import { type Harness, startHarness } from './helpers.js';
 
@@ -95,6 +99,77 @@ test('a commit by another connection (another process) is seen', async () => {
   assert.equal(s.list, 'renamed-3');
 });
 
+/** Commits `name` on the target backup through a connection of its own, as another process would. */
+function commitElsewhere(name: string): void {
+  const other = new SqliteDatabase(h.ctx.config.catalogPath);
+  try {
+    other.pragma('busy_timeout = 5000');
+    other.prepare('UPDATE cbr_backups SET name = ? WHERE id = ?').run(name, target.id);
+  } finally {
+    other.close();
+  }
+}
+
+test('requests read in one poll share one check of other connections; the next poll checks again', async () => {
+  const sync = sqliteReadAccess(h.ctx.db)!;
+  // While a request read from a socket is dispatched, the check is kept for the rest of that poll phase:
+  // another connection's commit made meanwhile is seen from the next turn, this connection's writes at once.
+  const server = http.createServer((_req, res) => {
+    const before = sync.generation();
+    commitElsewhere('elsewhere-1');
+    const same = sync.generation();
+    h.ctx.db
+      .updateTable('cbr_backups')
+      .set({ description: 'own write' })
+      .where('id', '=', target.id)
+      .execute()
+      .then(() => {
+        const own = sync.generation();
+        setImmediate(() => res.end(JSON.stringify({ before, same, own, next: sync.generation() })));
+      });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as { port: number };
+    const g = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as Record<string, number>;
+    assert.equal(g.same, g.before);
+    assert.ok(g.own! > g.same!, 'a write through this connection counts at once');
+    assert.ok(g.next! > g.own!, 'the next turn sees the other connection');
+  } finally {
+    server.close();
+  }
+  // Reads outside a request's dispatch (a timer here; promise continuations, like the tests' own reads) never
+  // keep a check: they can run before the next poll, which may deliver a request sent after a commit.
+  const inTimer = await new Promise<{ before: number; after: number }>((resolve) =>
+    setTimeout(() => {
+      const before = sync.generation();
+      commitElsewhere('elsewhere-2');
+      resolve({ before, after: sync.generation() });
+    }, 0),
+  );
+  assert.ok(inTimer.after > inTimer.before);
+  assert.equal((await seen()).show, 'elsewhere-2');
+});
+
+test('over a real socket: a request sent after another process commits sees the commit', async () => {
+  const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const get = async () => {
+    const r = await fetch(`${base}/v3/${h.a.projectId}/backups/${target.id}`, {
+      headers: { 'X-Auth-Token': h.a.token },
+    });
+    assert.equal(r.status, 200);
+    return ((await r.json()) as { backup: { name: string } }).backup.name;
+  };
+  for (let i = 0; i < 5; i++) {
+    const name = `over-socket-${i}`;
+    // Several requests in flight at once, so that some share a poll (and a kept check) with others.
+    await Promise.all([get(), get(), get()]);
+    commitElsewhere(name);
+    assert.deepEqual(await Promise.all([get(), get(), get()]), [name, name, name]);
+  }
+  commitElsewhere('renamed-3');
+});
+
 test('callers get copies: mutating a result does not change the next one', async () => {
   const t = (await reader.getBackupTree(target.id))!;
   t.backup.name = 'mutated';
@@ -105,4 +180,34 @@ test('callers get copies: mutating a result does not change the next one', async
   for (const b of l.items) b.name = 'mutated';
   assert.equal((await seen()).show, 'renamed-3');
   assert.equal((await seen()).list, 'renamed-3');
+});
+
+test('ShowBackup over HTTP: the answer kept per cached tree is the mapped answer, and follows every write', async () => {
+  const url = `/v3/${h.a.projectId}/backups/${target.id}`;
+  const first = await h.req('GET', url);
+  assert.equal(first.status, 200);
+  assert.equal(first.headers['content-type'], 'application/json; charset=utf-8');
+  const mapped = async () => {
+    const t = await h.ctx.services.backups.get(h.a.projectId, target.id);
+    return JSON.stringify({ backup: backupToWire(t.backup, t.children) });
+  };
+  assert.equal(first.body, await mapped());
+  assert.equal((await h.req('GET', url)).body, first.body);
+
+  const put = await h.req('PUT', url, { body: { backup: { name: 'renamed-http' } } });
+  assert.equal(put.status, 200);
+  assert.equal((await h.req('GET', url)).json.backup.name, 'renamed-http');
+  await h.ctx.db
+    .updateTable('cbr_backups')
+    .set({ name: 'renamed-raw' })
+    .where('id', '=', target.id)
+    .execute();
+  const raw = await h.req('GET', url);
+  assert.equal(raw.json.backup.name, 'renamed-raw');
+  assert.equal(raw.body, await mapped());
+  // Another project still gets a 404, not the kept answer.
+  assert.equal(
+    (await h.req('GET', `/v3/${h.b.projectId}/backups/${target.id}`, { token: h.b.token })).status,
+    404,
+  );
 });

@@ -166,6 +166,10 @@ describe('Keystone tokens', () => {
     r = await subjectCall(p, 'HEAD', ta, tb);
     assert.equal(r.statusCode, 200);
     assert.equal(r.body, '');
+    // In use on a tenant route (its validation is cached from here on).
+    const backupUrl = `/v3/${(b.json() as J).token.project.id}/backups/none`;
+    r = await p.app.inject({ method: 'GET', url: backupUrl, headers: { 'x-auth-token': tb } });
+    assert.equal(r.statusCode, 404, r.body);
     r = await subjectCall(p, 'DELETE', ta, tb);
     assert.equal(r.statusCode, 204);
     // The revoked token is gone for validation and for use.
@@ -173,6 +177,8 @@ describe('Keystone tokens', () => {
     assert.equal(r.statusCode, 404);
     assert.equal((r.json() as J).error.title, 'Not Found');
     r = await p.app.inject({ method: 'GET', url: '/v3/auth/projects', headers: { 'x-auth-token': tb } });
+    assert.equal(r.statusCode, 401);
+    r = await p.app.inject({ method: 'GET', url: backupUrl, headers: { 'x-auth-token': tb } });
     assert.equal(r.statusCode, 401);
     // The caller's own bad token is 401.
     r = await subjectCall(p, 'GET', 'garbage', ta);
