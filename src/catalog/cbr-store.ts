@@ -22,13 +22,15 @@ import type {
   CbrVaultResourcesTable,
   CbrVaultsTable,
 } from './cbr-schema.js';
+import type { CinderTables } from './cinder-tables.js';
 import { type SqliteReadAccess, sqliteReadAccess } from './db.js';
 import { countThenPage } from './paging.js';
 
 const b01 = (v: boolean): number => (v ? 1 : 0);
 const num = (v: number | string | null | undefined): number => (v == null ? 0 : Number(v));
 
-type Db = Kysely<CbrTables>;
+/** CBR's tables, plus the rows other protocols keep per backup, which are deleted with the backup. */
+type Db = Kysely<CbrTables & CinderTables>;
 type BackupRow = CbrBackupsTable;
 
 export class ResourceAlreadyBoundError extends Error {
@@ -173,6 +175,10 @@ export class CbrStore {
   /** Removes the vault, its resource bindings, checkpoints and backup rows (data must be gone first). */
   async deleteVault(id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('cinder_backups')
+        .where('backup_id', 'in', tx.selectFrom('cbr_backups').select('id').where('vault_id', '=', id))
+        .execute();
       await tx.deleteFrom('cbr_backups').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_checkpoints').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_vault_resources').where('vault_id', '=', id).execute();
@@ -523,9 +529,13 @@ export class CbrStore {
     return new Set(rows.map((r) => r.target_resource_id).filter((x): x is string => x !== null));
   }
 
+  /** Removes backup rows with what other protocols recorded about them (Cinder's attributes). */
   async deleteBackupRows(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.deleteFrom('cbr_backups').where('id', 'in', ids).execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('cinder_backups').where('backup_id', 'in', ids).execute();
+      await tx.deleteFrom('cbr_backups').where('id', 'in', ids).execute();
+    });
   }
 
   /** Backups (any vault) incremental to one of `ids`: the engine must keep what they share. */

@@ -142,15 +142,6 @@ export class CinderStore {
     return out;
   }
 
-  async setMetadata(projectId: string, backupId: string, metadata: Record<string, string>, now: string) {
-    await this.db
-      .updateTable('cinder_backups')
-      .set({ metadata_json: JSON.stringify(metadata), updated_at: now })
-      .where('project_id', '=', projectId)
-      .where('backup_id', '=', backupId)
-      .execute();
-  }
-
   /**
    * Volumes of `volumeIds` that a job is working on, as Cinder's volume status says it: `backing-up` while a
    * backup of it runs, `restoring-backup` while a restore writes to it (or to the server it belongs to).
@@ -195,10 +186,6 @@ export class CinderStore {
       .where('id', '=', vaultId)
       .executeTakeFirst();
     return r?.project_id ?? null;
-  }
-
-  async remove(backupId: string): Promise<void> {
-    await this.db.deleteFrom('cinder_backups').where('backup_id', '=', backupId).execute();
   }
 
   /** One page of a Cinder backup listing plus the total before paging. */

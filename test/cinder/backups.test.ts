@@ -700,6 +700,13 @@ describe('Cinder v3 backups API', () => {
     await gone(id2);
     const d2 = await call('DELETE', `/volume/v3/${P}/backups/${id2}`);
     assert.equal(d2.statusCode, 404);
+    // Nothing of a deleted backup stays behind in the catalog: Cinder's own attributes go with it.
+    const left = await h.ctx.db
+      .selectFrom('cinder_backups')
+      .select('backup_id')
+      .where('backup_id', 'in', [id, id2])
+      .execute();
+    assert.deepEqual(left, []);
   });
 });
 
