@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CHUNK_SIZE, FORMAT_VERSION, type VaultEngine } from '../../src/engine/index.js';
@@ -27,7 +27,13 @@ function fixtureVolume(): Buffer {
 describe('a format 1 vault', () => {
   let sb: Sandbox;
   let vault: VaultEngine;
-  const fixture = fileURLToPath(new URL('./fixtures/format1/', import.meta.url));
+  // Binary fixtures are not copied by the build: from dist/test/engine, read them from the source tree.
+  const fixture = [
+    new URL('./fixtures/format1/', import.meta.url),
+    new URL('../../../test/engine/fixtures/format1/', import.meta.url),
+  ]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p))!;
   before(async () => {
     sb = sandbox();
     cpSync(`${fixture}store`, sb.storeDir, { recursive: true });
