@@ -205,12 +205,16 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
           idx: toSeal,
           lens: toSeal.map((i) => lens[i]!),
         });
-        toSeal.forEach((i, k) => {
-          const [off, blen, flags] = sealed[k]!;
-          const id = v.ids.subarray(i * ID_LEN, (i + 1) * ID_LEN);
-          pending.add(id.toString('base64'));
-          packs.add(id, v.b.subarray(off, off + blen), lens[i]!, flags);
-        });
+        let k = 0;
+        for (const [off, blen, flags, count] of sealed) {
+          const members = toSeal.slice(k, k + count).map((i) => {
+            const id = v.ids.subarray(i * ID_LEN, (i + 1) * ID_LEN);
+            pending.add(id.toString('base64'));
+            return { id, rawLength: lens[i]! };
+          });
+          k += count;
+          packs.add(v.b.subarray(off, off + blen), flags, members);
+        }
         stats.newChunks += toSeal.length;
         await packs.backpressure();
       }

@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { compress, decompress } from 'zstd-napi';
 
 /** Written into every manifest; restore dispatches on it. See docs/format.md. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const CHUNK_SIZE = 64 * 1024;
 export const SEGMENT_CHUNKS = 1024;
 export const ID_LEN = 32;
@@ -12,18 +12,29 @@ export const BLOB_OVERHEAD = NONCE_LEN + TAG_LEN;
 export const PACK_TARGET = 8 * 1024 * 1024;
 export const ZSTD_LEVEL = 3;
 export const FLAG_ZSTD = 1;
+/** The blob is a compression group: several chunks in one zstd frame, sealed once. */
+export const FLAG_GROUP = 2;
+/** A group holds at most this many chunks (1 MiB raw): the reader's decode buffer is sized by it. */
+export const GROUP_MAX_CHUNKS = 16;
 export const ZERO_ID = Buffer.alloc(ID_LEN);
 
 export const MAGIC = {
   vaultKey: 'OCBRKEY1',
-  pack: 'OCBRPK01',
-  packHeader: 'OCBRPKH1',
+  /** Format 1 packs (one blob per chunk); still read, never written. */
+  packV1: 'OCBRPK01',
+  packHeaderV1: 'OCBRPKH1',
+  pack: 'OCBRPK02',
+  packHeader: 'OCBRPKH2',
   chunk: 'OCBRCHK1',
+  group: 'OCBRGRP1',
   segment: 'OCBRSEG1',
   manifest: 'OCBRMAN1',
 } as const;
 
-export const PACK_ENTRY_LEN = ID_LEN + 4 + 4 + 4 + 1;
+/** Format 1 header entry: id, offset, stored length, raw length (u32 each), flags. */
+export const PACK_ENTRY_LEN_V1 = ID_LEN + 4 + 4 + 4 + 1;
+/** Upper bound of one chunk's share of a format 2 header (a single-chunk blob with every varint at its widest). */
+export const PACK_ENTRY_MAX = ID_LEN + 1 + 5 + 5 + 5;
 export const PACK_TRAILER_LEN = 4 + 8;
 
 /** AAD of a chunk blob: binds the ciphertext to its chunk id and compression flag. */
@@ -32,6 +43,26 @@ export function chunkAad(id: Uint8Array, flags: number): Buffer {
   aad.write(MAGIC.chunk, 0, 'latin1');
   aad[8] = flags;
   aad.set(id, 9);
+  return aad;
+}
+
+/** Digest of a group's members (ids and raw lengths, in frame order); the group blob's AAD carries it. */
+export function groupDigest(members: ReadonlyArray<{ id: Uint8Array; rawLength: number }>): Buffer {
+  const h = createHash('sha256');
+  const len = Buffer.allocUnsafe(4);
+  for (const m of members) {
+    len.writeUInt32LE(m.rawLength, 0);
+    h.update(m.id).update(len);
+  }
+  return h.digest();
+}
+
+/** AAD of a group blob: binds the ciphertext to every member chunk id, its raw length and their order. */
+export function groupAad(digest: Uint8Array, flags: number): Buffer {
+  const aad = Buffer.allocUnsafe(8 + 1 + ID_LEN);
+  aad.write(MAGIC.group, 0, 'latin1');
+  aad[8] = flags;
+  aad.set(digest, 9);
   return aad;
 }
 
@@ -81,40 +112,129 @@ export function keyedHex(key: Buffer, data: Uint8Array | string): string {
   return createHmac('sha256', key).update(data).digest('hex');
 }
 
+/** One chunk's place in a pack: the blob holding it and, for a group, its slice of the decoded frame. */
 export interface PackEntry {
   id: Buffer;
+  /** Blob offset and stored length in the pack. */
   offset: number;
   length: number;
   rawLength: number;
   flags: number;
+  /** Byte offset of the chunk inside the group's decompressed frame (0 for a single-chunk blob). */
+  inner: number;
+  /** groupDigest of the blob's members when the blob is a group, else null. */
+  group: Buffer | null;
 }
 
-export function encodePackHeader(entries: PackEntry[]): Buffer {
-  const buf = Buffer.allocUnsafe(4 + entries.length * PACK_ENTRY_LEN);
-  buf.writeUInt32LE(entries.length, 0);
-  let p = 4;
-  for (const e of entries) {
-    buf.set(e.id, p);
-    buf.writeUInt32LE(e.offset, p + 32);
-    buf.writeUInt32LE(e.length, p + 36);
-    buf.writeUInt32LE(e.rawLength, p + 40);
-    buf[p + 44] = e.flags;
-    p += PACK_ENTRY_LEN;
-  }
-  return buf;
+/** One stored blob as the pack writer lays it out: a single chunk or a group (members in frame order). */
+export interface PackBlob {
+  length: number;
+  flags: number;
+  members: Array<{ id: Buffer; rawLength: number }>;
 }
 
-export function decodePackHeader(buf: Buffer): PackEntry[] {
-  const n = buf.readUInt32LE(0);
-  if (buf.length !== 4 + n * PACK_ENTRY_LEN) throw new EnvelopeError('pack header length mismatch');
+/** The per-chunk entries of blobs laid back to back from offset 0. */
+export function blobEntries(blobs: readonly PackBlob[]): PackEntry[] {
   const out: PackEntry[] = [];
-  for (let i = 0, p = 4; i < n; i++, p += PACK_ENTRY_LEN) {
+  let offset = 0;
+  for (const b of blobs) {
+    const group = b.flags & FLAG_GROUP ? groupDigest(b.members) : null;
+    let inner = 0;
+    for (const m of b.members) {
+      out.push({ id: m.id, offset, length: b.length, rawLength: m.rawLength, flags: b.flags, inner, group });
+      inner += m.rawLength;
+    }
+    offset += b.length;
+  }
+  return out;
+}
+
+function putVarint(buf: Buffer, p: number, v: number): number {
+  while (v >= 0x80) {
+    buf[p++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[p++] = v;
+  return p;
+}
+
+function getVarint(buf: Buffer, at: { p: number }): number {
+  let v = 0;
+  for (let shift = 1; ; shift *= 128) {
+    if (at.p >= buf.length || shift > 2 ** 35) throw new EnvelopeError('pack header truncated');
+    const b = buf[at.p++]!;
+    v += (b & 0x7f) * shift;
+    if (b < 0x80) return v;
+  }
+}
+
+/**
+ * Format 2 header: u32 blob count, then per blob: flags (u8), stored length (varint), for a group its member count
+ * (varint), then per member: chunk id (32) and CHUNK_SIZE - raw length (varint, 0 for a full chunk). Blob offsets
+ * and offsets inside a group are implied by the lengths (blobs are back to back from 0, members in frame order).
+ */
+export function encodePackHeader(blobs: readonly PackBlob[]): Buffer {
+  let chunks = 0;
+  for (const b of blobs) chunks += b.members.length;
+  const buf = Buffer.allocUnsafe(4 + blobs.length * 11 + chunks * (ID_LEN + 5));
+  buf.writeUInt32LE(blobs.length, 0);
+  let p = 4;
+  for (const b of blobs) {
+    buf[p++] = b.flags;
+    p = putVarint(buf, p, b.length);
+    if (b.flags & FLAG_GROUP) p = putVarint(buf, p, b.members.length);
+    for (const m of b.members) {
+      buf.set(m.id, p);
+      p = putVarint(buf, p + ID_LEN, CHUNK_SIZE - m.rawLength);
+    }
+  }
+  return buf.subarray(0, p);
+}
+
+/** Decodes a pack header of either format (the pack trailer's magic says which). */
+export function decodePackHeader(buf: Buffer, version: 1 | 2): PackEntry[] {
+  return version === 1 ? decodePackHeaderV1(buf) : decodePackHeaderV2(buf);
+}
+
+function decodePackHeaderV2(buf: Buffer): PackEntry[] {
+  if (buf.length < 4) throw new EnvelopeError('pack header truncated');
+  const n = buf.readUInt32LE(0);
+  const blobs: PackBlob[] = [];
+  const at = { p: 4 };
+  for (let i = 0; i < n; i++) {
+    if (at.p >= buf.length) throw new EnvelopeError('pack header truncated');
+    const flags = buf[at.p++]!;
+    const length = getVarint(buf, at);
+    const count = flags & FLAG_GROUP ? getVarint(buf, at) : 1;
+    if (count < 1 || count > GROUP_MAX_CHUNKS) throw new EnvelopeError('pack header: bad group size');
+    const members: PackBlob['members'] = [];
+    for (let k = 0; k < count; k++) {
+      if (at.p + ID_LEN > buf.length) throw new EnvelopeError('pack header truncated');
+      const id = Buffer.from(buf.subarray(at.p, at.p + ID_LEN));
+      at.p += ID_LEN;
+      const short = getVarint(buf, at);
+      if (short >= CHUNK_SIZE) throw new EnvelopeError('pack header: bad chunk length');
+      members.push({ id, rawLength: CHUNK_SIZE - short });
+    }
+    blobs.push({ length, flags, members });
+  }
+  if (at.p !== buf.length) throw new EnvelopeError('pack header length mismatch');
+  return blobEntries(blobs);
+}
+
+function decodePackHeaderV1(buf: Buffer): PackEntry[] {
+  const n = buf.readUInt32LE(0);
+  if (buf.length !== 4 + n * PACK_ENTRY_LEN_V1) throw new EnvelopeError('pack header length mismatch');
+  const out: PackEntry[] = [];
+  for (let i = 0, p = 4; i < n; i++, p += PACK_ENTRY_LEN_V1) {
     out.push({
       id: Buffer.from(buf.subarray(p, p + 32)),
       offset: buf.readUInt32LE(p + 32),
       length: buf.readUInt32LE(p + 36),
       rawLength: buf.readUInt32LE(p + 40),
-      flags: buf[p + 44]!,
+      flags: buf[p + 44]! & FLAG_ZSTD,
+      inner: 0,
+      group: null,
     });
   }
   return out;

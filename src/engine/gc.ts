@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
 import { EngineError } from './errors.js';
+import { groupDigest } from './format.js';
 import { Lease } from './leases.js';
 import { PackWriter } from './pack-writer.js';
 import type { GcStats } from './types.js';
@@ -175,12 +176,21 @@ async function repack(ctx: VaultContext, marked: Marked, stats: GcStats): Promis
       throw e;
     }
     read += data.length;
-    for (const e of entries) {
+    // A blob moves whole, with every member of a group (live or not): its AAD names them all.
+    for (let k = 0; k < entries.length; ) {
+      const e = entries[k]!;
+      let end = k + 1;
+      while (end < entries.length && entries[end]!.offset === e.offset) end++;
       if (e.offset + e.length > data.length) {
         throw new EngineError(`gc stopped: pack ${v.id} is shorter than its index says`);
       }
-      writer.add(e.id, data.subarray(e.offset, e.offset + e.length), e.rawLength, e.flags);
+      const members = entries.slice(k, end);
+      if (e.group && !groupDigest(members).equals(e.group)) {
+        throw new EngineError(`gc stopped: the index lists the wrong members for a group in pack ${v.id}`);
+      }
+      writer.add(data.subarray(e.offset, e.offset + e.length), e.flags, members);
       await writer.backpressure();
+      k = end;
     }
     done.push(v.id);
   }

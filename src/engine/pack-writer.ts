@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import {
   MAGIC,
-  PACK_ENTRY_LEN,
+  PACK_ENTRY_MAX,
   PACK_TARGET,
   PACK_TRAILER_LEN,
+  type PackBlob,
   type PackEntry,
+  blobEntries,
   encodePackHeader,
   packTrailer,
   sealEnvelope,
 } from './format.js';
 import type { VaultContext } from './vault-context.js';
 
+/** Chunks per pack at most (bounds the header; a pack of tiny chunks would otherwise grow a huge one). */
 const MAX_ENTRIES = 4096;
-const HEADER_ROOM = 64 + 4 + MAX_ENTRIES * PACK_ENTRY_LEN + 1024 + PACK_TRAILER_LEN;
+const HEADER_ROOM = 64 + 4 + MAX_ENTRIES * PACK_ENTRY_MAX + 1024 + PACK_TRAILER_LEN;
 
 /**
  * Appends blobs to a pack buffer; a full pack is encrypted-header-terminated and put to the store. Only after the
@@ -21,7 +24,8 @@ const HEADER_ROOM = 64 + 4 + MAX_ENTRIES * PACK_ENTRY_LEN + 1024 + PACK_TRAILER_
 export class PackWriter {
   private buf: Buffer | null = null;
   private pos = 0;
-  private entries: PackEntry[] = [];
+  private blobs: PackBlob[] = [];
+  private chunks = 0;
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown = null;
   private readonly spare: Buffer[] = [];
@@ -34,15 +38,23 @@ export class PackWriter {
     private readonly maxInflight = 2,
   ) {}
 
-  add(id: Buffer, blob: Buffer, rawLength: number, flags: number): void {
-    if (this.buf && (this.pos + blob.length > PACK_TARGET || this.entries.length >= MAX_ENTRIES)) this.seal();
+  /** Appends one blob: a single chunk, or a group whose members are listed in frame order. */
+  add(blob: Buffer, flags: number, members: ReadonlyArray<{ id: Uint8Array; rawLength: number }>): void {
+    if (this.buf && (this.pos + blob.length > PACK_TARGET || this.chunks + members.length > MAX_ENTRIES))
+      this.seal();
     if (!this.buf) {
       this.buf = this.spare.pop() ?? Buffer.allocUnsafe(PACK_TARGET + HEADER_ROOM);
       this.pos = 0;
-      this.entries = [];
+      this.blobs = [];
+      this.chunks = 0;
     }
     blob.copy(this.buf, this.pos);
-    this.entries.push({ id: Buffer.from(id), offset: this.pos, length: blob.length, rawLength, flags });
+    this.blobs.push({
+      length: blob.length,
+      flags,
+      members: members.map((m) => ({ id: Buffer.from(m.id), rawLength: m.rawLength })),
+    });
+    this.chunks += members.length;
     this.pos += blob.length;
   }
 
@@ -54,10 +66,10 @@ export class PackWriter {
 
   private seal(): void {
     const buf = this.buf;
-    if (!buf || this.entries.length === 0) return;
-    const entries = this.entries;
+    if (!buf || this.blobs.length === 0) return;
+    const blobs = this.blobs;
     const packId = randomBytes(16).toString('hex');
-    const header = sealEnvelope(this.ctx.keys.encKey, MAGIC.packHeader, packId, encodePackHeader(entries));
+    const header = sealEnvelope(this.ctx.keys.encKey, MAGIC.packHeader, packId, encodePackHeader(blobs));
     let end = this.pos;
     const pack =
       header.length + PACK_TRAILER_LEN + end <= buf.length
@@ -69,13 +81,14 @@ export class PackWriter {
     end += PACK_TRAILER_LEN;
     const data = pack.subarray(0, end);
     this.buf = null;
-    this.entries = [];
+    this.blobs = [];
+    this.chunks = 0;
     const p: Promise<void> = this.ctx.store
       .put(this.ctx.packKey(packId), data)
       .then(() => {
         this.storedBytes += data.length;
         this.objectCount++;
-        return this.onDurable(packId, data.length, entries);
+        return this.onDurable(packId, data.length, blobEntries(blobs));
       })
       .catch((e) => {
         this.error ??= e;

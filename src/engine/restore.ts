@@ -1,7 +1,7 @@
 import { ObjectNotFoundError } from '../objects/index.js';
 import { wrapError } from './backup.js';
 import type { ChunkLocation } from './chunk-index.js';
-import { SLOT_CHUNKS } from './chunk-ops.js';
+import { type OpenItem, SLOT_B, SLOT_CHUNKS } from './chunk-ops.js';
 import { AbortedError, CorruptDataError, InvalidRequestError, TargetError } from './errors.js';
 import { CHUNK_SIZE, EnvelopeError, FORMAT_VERSION, ID_LEN, SEGMENT_CHUNKS, ZERO_ID } from './format.js';
 import { minorGcEvery } from './gc-hint.js';
@@ -9,7 +9,8 @@ import { type Volume, openTarget } from './source.js';
 import type { BadRegion, Progress } from './types.js';
 import type { VaultContext } from './vault-context.js';
 
-const MAX_RUN = 8 * 1024 * 1024;
+/** A run of blobs read with one ranged get; it must fit a slot's blob area. */
+const MAX_RUN = SLOT_B;
 const SYNC_EVERY = 256 * 1024 * 1024;
 /** Batches whose blobs are fetched ahead of decryption (each ≤ 4 MiB compressed). */
 const PREFETCH = 4;
@@ -114,12 +115,21 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
           else items.push({ i, loc });
         });
         items.sort((x, y) =>
-          x.loc.packId < y.loc.packId ? -1 : x.loc.packId > y.loc.packId ? 1 : x.loc.offset - y.loc.offset,
+          x.loc.packId < y.loc.packId
+            ? -1
+            : x.loc.packId > y.loc.packId
+              ? 1
+              : x.loc.offset - y.loc.offset || x.loc.inner - y.loc.inner,
         );
-        // Coalesce blobs that sit back to back in one pack into one ranged read.
+        // Coalesce blobs that sit back to back in one pack into one ranged read; members of one group share its blob.
         runs = [];
         for (const it of items) {
           const r = runs[runs.length - 1];
+          const last = r?.members[r.members.length - 1];
+          if (r && last && r.packId === it.loc.packId && last.loc.offset === it.loc.offset) {
+            r.members.push(it);
+            continue;
+          }
           if (
             r &&
             r.packId === it.loc.packId &&
@@ -151,39 +161,62 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       const v = ctx.pool.views(slot);
       ids.copy(v.ids, 0, 0, n * ID_LEN);
       for (const i of missing) bad((first + i) * CHUNK_SIZE, chunkLen(i), 'chunk missing from the vault');
-      const reqItems: Array<[number, number, number, number, number]> = [];
+      // Blobs go to the slot's blob area; when the next run would not fit (a batch whose chunks sit in many groups
+      // written by other backups), what is there is opened first.
+      const reqItems: OpenItem[] = [];
+      const failed: Array<[number, string]> = [];
+      let opened = 0;
       let pos = 0;
-      runs.forEach((r, k) => {
+      const open = async () => {
+        pos = 0;
+        if (reqItems.length === 0) return;
+        const items = reqItems.splice(0);
+        const { bad: b } = await ctx.pool.run({
+          op: 'open',
+          slot,
+          encKey: ctx.keys.encKey,
+          idKey: ctx.keys.idKey,
+          verifyIds: opts.verifyIds,
+          items,
+        });
+        failed.push(...b);
+        opened += items.length;
+      };
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
         const data = datas[k];
-        if (!data || data.length !== r.length) {
+        if (!data || data.length !== r.length || r.length > SLOT_B) {
           for (const m of r.members)
             bad((first + m.i) * CHUNK_SIZE, chunkLen(m.i), `pack ${r.packId} missing or short`);
-          return;
+          continue;
         }
+        if (pos + r.length > SLOT_B) await open();
         data.copy(v.b, pos);
         for (const m of r.members) {
-          reqItems.push([pos + m.loc.offset - r.offset, m.loc.length, m.i, m.loc.rawLength, m.loc.flags]);
           if (m.loc.rawLength !== chunkLen(m.i)) {
             bad((first + m.i) * CHUNK_SIZE, chunkLen(m.i), 'stored chunk has the wrong length');
+            continue;
           }
+          const l = m.loc;
+          reqItems.push([
+            pos + l.offset - r.offset,
+            l.length,
+            m.i,
+            l.rawLength,
+            l.flags,
+            l.inner,
+            l.group ? l.group.toString('hex') : null,
+          ]);
         }
         pos += r.length;
-      });
-      const okItems = reqItems.filter((it) => it[3] === chunkLen(it[2]));
-      const { bad: failed } = await ctx.pool.run({
-        op: 'open',
-        slot,
-        encKey: ctx.keys.encKey,
-        idKey: ctx.keys.idKey,
-        verifyIds: opts.verifyIds,
-        items: okItems,
-      });
+      }
+      await open();
       const failedSet = new Set<number>();
       for (const [i, reason] of failed.sort((x, y) => x[0] - y[0])) {
         failedSet.add(i);
         bad((first + i) * CHUNK_SIZE, chunkLen(i), reason);
       }
-      res.checkedChunks += okItems.length - failed.length;
+      res.checkedChunks += opened - failed.length;
       if (vol) {
         // Write runs of chunks; zero chunks stay holes in a fresh file, a block device gets explicit zeros.
         const writes: Promise<unknown>[] = [];

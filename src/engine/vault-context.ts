@@ -86,9 +86,9 @@ export class VaultContext {
     const key = this.packKey(packId);
     const tailLen = Math.min(size, 64 * 1024);
     let tail = await this.store.get(key, { offset: size - tailLen, length: tailLen });
-    if (tail.length < PACK_TRAILER_LEN || tail.toString('latin1', tail.length - 8) !== MAGIC.pack) {
-      throw new EnvelopeError(`pack ${packId}: bad trailer`);
-    }
+    const magic = tail.length < PACK_TRAILER_LEN ? '' : tail.toString('latin1', tail.length - 8);
+    const version = magic === MAGIC.pack ? 2 : magic === MAGIC.packV1 ? 1 : 0;
+    if (version === 0) throw new EnvelopeError(`pack ${packId}: bad trailer`);
     const hlen = tail.readUInt32LE(tail.length - PACK_TRAILER_LEN);
     if (hlen + PACK_TRAILER_LEN > size) throw new EnvelopeError(`pack ${packId}: bad header length`);
     if (hlen + PACK_TRAILER_LEN > tail.length) {
@@ -98,7 +98,8 @@ export class VaultContext {
       });
     }
     const env = tail.subarray(tail.length - PACK_TRAILER_LEN - hlen, tail.length - PACK_TRAILER_LEN);
-    return decodePackHeader(openEnvelope(this.keys.encKey, MAGIC.packHeader, packId, env));
+    const headerMagic = version === 2 ? MAGIC.packHeader : MAGIC.packHeaderV1;
+    return decodePackHeader(openEnvelope(this.keys.encKey, headerMagic, packId, env), version);
   }
 
   /**

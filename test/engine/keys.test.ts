@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { WrongKeyError } from '../../src/engine/index.js';
+import { FORMAT_VERSION, WrongKeyError } from '../../src/engine/index.js';
 import { type Sandbox, sandbox, sha256File, writeVolume } from './helpers.js';
 
 describe('keys and catalog loss', () => {
@@ -56,8 +56,8 @@ describe('keys and catalog loss', () => {
     assert.deepEqual(
       list.map((b) => [b.backupId, b.labels, b.volumeSize, b.formatVersion]),
       [
-        ['a1', { resource: 'vol-a', checkpoint: 'cp1' }, 2_000_000, 1],
-        ['b1', { resource: 'vol-b' }, 1_000_000, 1],
+        ['a1', { resource: 'vol-a', checkpoint: 'cp1' }, 2_000_000, FORMAT_VERSION],
+        ['b1', { resource: 'vol-b' }, 1_000_000, FORMAT_VERSION],
       ],
     );
     await fresh.restore({ backupId: 'a1', target: sb.path('a.out') });
