@@ -1,5 +1,5 @@
 // Domain → CBR wire. The only place where camelCase becomes the protocol's snake_case.
-import type { Static } from '@sinclair/typebox';
+import type { Static } from '@fastify/type-provider-typebox';
 import type { Backup, Checkpoint, OperationLog, Vault } from '../../domain/cbr-model.js';
 import { backupProviderId, bytesToMb, providerIdOf } from '../../domain/cbr-rules.js';
 import type { BackupResp, CheckpointCreate, OperationLogResp, VaultResp } from './schemas.js';

@@ -1,7 +1,6 @@
 // CBR v3 API: versions, vaults, checkpoints, backups, operation logs, protectables.
 // Routes map wire shapes to the protocol-neutral services (src/services) and back; no SQL, no file I/O.
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Static } from '@sinclair/typebox';
+import { type Static, Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { ResourceKind } from '../../domain/cbr-model.js';

@@ -1,14 +1,15 @@
 // CBR v3 wire shapes (TypeBox): field names and types exactly as the seeds/spec spell them.
 // Response schemas double as fast serializers; nullable fields are unions with null so that null stays null.
-import { type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from '@fastify/type-provider-typebox';
 
 /**
  * Nullable: `type: [t, "null"]` rather than anyOf, so that fast-json-stringify serializes it without
  * trying each branch (anyOf costs a validation per value on every response).
  */
 function N<T extends TSchema>(t: T): TUnsafe<Static<T> | null> {
-  return typeof t.type === 'string' && t.type !== 'object'
-    ? Type.Unsafe<Static<T> | null>({ ...t, type: [t.type, 'null'] })
+  const type = (t as { type?: unknown }).type;
+  return typeof type === 'string' && type !== 'object'
+    ? Type.Unsafe<Static<T> | null>({ ...t, type: [type, 'null'] })
     : (Type.Union([t, Type.Null()]) as unknown as TUnsafe<Static<T> | null>);
 }
 const Str = Type.String();
