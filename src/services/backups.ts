@@ -1,6 +1,6 @@
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
-import { type BackupTree, MarkerNotFoundError } from '../catalog/cbr-store.js';
+import { type BackupList, type BackupTree, MarkerNotFoundError } from '../catalog/cbr-store.js';
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -51,7 +51,8 @@ export class BackupService {
     return t;
   }
 
-  async list(filter: BackupFilter, page: BackupPage): Promise<{ items: Backup[]; count: number }> {
+  /** `snapshot`: see BackupList, for callers that cache what they derive from the page. */
+  async list(filter: BackupFilter, page: BackupPage): Promise<BackupList> {
     try {
       return await this.deps.store.listBackups(filter, page);
     } catch (err) {

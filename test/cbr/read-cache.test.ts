@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { type SeedResult, seedBackups } from '../../bench/api-seed.js';
 import { backupToWire } from '../../src/api/cbr/mappers.js';
+import { parseListBackupsQuery } from '../../src/api/cbr/query.js';
 import { CbrStore } from '../../src/catalog/cbr-store.js';
 import { sqliteReadAccess } from '../../src/catalog/db.js';
 import type { Backup } from '../../src/domain/cbr-model.js';
@@ -210,4 +211,75 @@ test('ShowBackup over HTTP: the answer kept per cached tree is the mapped answer
     (await h.req('GET', `/v3/${h.b.projectId}/backups/${target.id}`, { token: h.b.token })).status,
     404,
   );
+});
+
+test('ListBackups over HTTP: the answer kept per cached page is a fresh computation, and follows every write', async () => {
+  const qs = `vault_id=${target.vaultId}&sort=created_at:desc&limit=20`;
+  const get = async (query = qs, token = h.a.token, projectId = h.a.projectId) => {
+    const r = await h.req('GET', `/v3/${projectId}/backups?${query}`, { token });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(r.headers['content-length'], String(Buffer.byteLength(r.body)));
+    return r;
+  };
+  // The same query answered by a store with empty caches, mapped and serialized as the route did before.
+  const fresh = async (query = qs, projectId = h.a.projectId) => {
+    const { filter, page } = parseListBackupsQuery(projectId, Object.fromEntries(new URLSearchParams(query)));
+    const l = await new CbrStore(h.ctx.db).listBackups(filter, page);
+    const answer = {
+      backups: l.items.map((b) => backupToWire(b)),
+      count: l.count,
+      offset: page.offset,
+      limit: page.limit,
+    };
+    return JSON.stringify(answer);
+  };
+
+  const first = await get();
+  assert.equal(first.body, await fresh());
+  assert.equal((await get()).body, first.body);
+  const count = first.json.count as number;
+  // Offset, limit and project are part of what is kept: none gets another page's answer.
+  const offset = `${qs}&offset=1`;
+  assert.equal((await get(offset)).body, await fresh(offset));
+  assert.equal((await get(offset)).json.backups[0].id, first.json.backups[1].id);
+  const other = await get(qs, h.b.token, h.b.projectId);
+  assert.equal(other.json.count, 0);
+  assert.equal(other.body, await fresh(qs, h.b.projectId));
+
+  // A rename through the API.
+  const top = first.json.backups[0] as { id: string; created_at: string };
+  const put = await h.req('PUT', `/v3/${h.a.projectId}/backups/${top.id}`, {
+    body: { backup: { name: 'listed-put' } },
+  });
+  assert.equal(put.status, 200);
+  const renamed = await get();
+  assert.equal(renamed.json.backups[0].name, 'listed-put');
+  assert.equal(renamed.body, await fresh());
+
+  // A new backup, newest in the vault: first on the page, and counted.
+  const [row] = await new CbrStore(h.ctx.db)
+    .listBackups(
+      { projectId: h.a.projectId, vaultId: target.vaultId, parentId: null },
+      { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
+    )
+    .then((l) => l.items);
+  const added: Backup = {
+    ...row!,
+    id: 'listed-new-backup',
+    name: 'listed-new',
+    createdAt: `2099${row!.createdAt.slice(4)}`,
+  };
+  await new CbrStore(h.ctx.db).insertBackups([added]);
+  const grown = await get();
+  assert.equal(grown.json.count, count + 1);
+  assert.equal(grown.json.backups[0].id, added.id);
+  assert.equal(grown.body, await fresh());
+
+  // A raw delete (no store involved) takes it away again.
+  await h.ctx.db.deleteFrom('cbr_backups').where('id', '=', added.id).execute();
+  const shrunk = await get();
+  assert.equal(shrunk.json.count, count);
+  assert.equal(shrunk.json.backups[0].id, top.id);
+  assert.equal(shrunk.body, await fresh());
 });
