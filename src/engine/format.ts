@@ -37,13 +37,18 @@ export const PACK_ENTRY_LEN_V1 = ID_LEN + 4 + 4 + 4 + 1;
 export const PACK_ENTRY_MAX = ID_LEN + 1 + 5 + 5 + 5;
 export const PACK_TRAILER_LEN = 4 + 8;
 
+/** magic | flags | 32-byte binding: the AAD layout shared by chunk and group blobs. */
+function blobAad(magic: string, flags: number, binding: Uint8Array): Buffer {
+  const aad = Buffer.allocUnsafe(8 + 1 + ID_LEN);
+  aad.write(magic, 0, 'latin1');
+  aad[8] = flags;
+  aad.set(binding, 9);
+  return aad;
+}
+
 /** AAD of a chunk blob: binds the ciphertext to its chunk id and compression flag. */
 export function chunkAad(id: Uint8Array, flags: number): Buffer {
-  const aad = Buffer.allocUnsafe(8 + 1 + ID_LEN);
-  aad.write(MAGIC.chunk, 0, 'latin1');
-  aad[8] = flags;
-  aad.set(id, 9);
-  return aad;
+  return blobAad(MAGIC.chunk, flags, id);
 }
 
 /** Digest of a group's members (ids and raw lengths, in frame order); the group blob's AAD carries it. */
@@ -59,11 +64,7 @@ export function groupDigest(members: ReadonlyArray<{ id: Uint8Array; rawLength: 
 
 /** AAD of a group blob: binds the ciphertext to every member chunk id, its raw length and their order. */
 export function groupAad(digest: Uint8Array, flags: number): Buffer {
-  const aad = Buffer.allocUnsafe(8 + 1 + ID_LEN);
-  aad.write(MAGIC.group, 0, 'latin1');
-  aad[8] = flags;
-  aad.set(digest, 9);
-  return aad;
+  return blobAad(MAGIC.group, flags, digest);
 }
 
 export class EnvelopeError extends Error {}
