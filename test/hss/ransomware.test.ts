@@ -99,6 +99,23 @@ describe('HSS v5 ransomware backup APIs', () => {
       assert.equal(r.statusCode, 400, q);
       assert.equal((r.json() as { error_code: string }).error_code, 'HSS.0001', q);
     }
+    // Query values restricted to a list: anything else is HSS.0001 naming the parameter; listed values pass.
+    for (const [path, name, good] of [
+      [`ransomware/backup/${serverId}?offset=0&limit=10`, 'status', 'available'],
+      ['ransomware/backup/operation-logs?offset=0&limit=10', 'status', 'success'],
+      ['ransomware/protection/policy', 'operating_system', 'Linux'],
+      ['ransomware/servers?offset=0&limit=10', 'os_type', 'Windows'],
+      ['ransomware/servers?offset=0&limit=10', 'host_status', 'ACTIVE'],
+    ] as const) {
+      const sep = path.includes('?') ? '&' : '?';
+      const bad = await call('GET', `/v5/${P}/${path}${sep}${name}=bogus`);
+      assert.equal(bad.statusCode, 400, `${path} ${name}`);
+      const body = bad.json() as { error_code: string; error_msg: string };
+      assert.equal(body.error_code, 'HSS.0001', `${path} ${name}`);
+      assert.match(body.error_msg, new RegExp(name), `${path} ${name}`);
+      const ok = await call('GET', `/v5/${P}/${path}${sep}${name}=${good}`);
+      assert.equal(ok.statusCode, 200, `${path} ${name}=${good}: ${ok.body}`);
+    }
     // The vault list pages like every HSS list (both optional there): limit 10–200, offset 0–2000000.
     for (const q of ['?limit=5', '?limit=1', '?limit=0', '?limit=201', '?offset=-1', '?offset=2000001']) {
       const r = await call('GET', `/v5/${P}/ransomware/optional/vaults${q}`);

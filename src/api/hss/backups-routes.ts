@@ -2,7 +2,7 @@
 import { BACKUP_STATUSES, type BackupStatus } from '../../domain/cbr-model.js';
 import { isAppError } from '../../domain/errors.js';
 import { protocolDeps } from '../cinder/deps.js';
-import { type Q, daysAgo, invalid, one, paging, reply200 } from './params.js';
+import { type Q, daysAgo, invalid, one, oneOf, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   BackCopyList,
@@ -61,10 +61,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
       const q = request.query as Q;
       const hostId = request.params.backup_id;
       const { offset, limit } = paging(q, true);
-      const status = one(q, 'status');
-      if (status !== undefined && !BACKUP_STATUSES.includes(status as BackupStatus)) {
-        throw invalid('status', `must be one of ${BACKUP_STATUSES.join(', ')}`);
-      }
+      const status = oneOf<BackupStatus>(q, 'status', BACKUP_STATUSES);
       const name = one(q, 'name');
       const from = daysAgo(q);
       const { items, count } = await deps.backups.list(
@@ -72,7 +69,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
           projectId: pid(request),
           resourceId: hostId,
           parentId: null,
-          ...(status ? { statuses: [status as BackupStatus] } : {}),
+          ...(status ? { statuses: [status] } : {}),
           ...(name ? { name } : {}),
           ...(from ? { createdFrom: from } : {}),
         },
@@ -151,10 +148,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
       const deps = protocolDeps(ctx);
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
-      const status = one(q, 'status');
-      const statuses = ['success', 'skipped', 'failed', 'running', 'timeout', 'waiting'];
-      if (status !== undefined && !statuses.includes(status))
-        throw invalid('status', `must be one of ${statuses.join(', ')}`);
+      const status = oneOf(q, 'status', ['success', 'skipped', 'failed', 'running', 'timeout', 'waiting']);
       const resourceName = one(q, 'resource_name');
       const from = daysAgo(q);
       const { items, count } = await deps.cbr.listOplogs({

@@ -15,6 +15,14 @@ export function one(q: Q, name: string): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/** An optional query parameter restricted to `allowed`; anything else is HSS.0001 naming the values. */
+export function oneOf<T extends string>(q: Q, name: string, allowed: readonly T[]): T | undefined {
+  const v = one(q, name);
+  if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
+  const values = allowed.length === 2 ? `${allowed[0]} or ${allowed[1]}` : `one of ${allowed.join(', ')}`;
+  throw invalid(name, `must be ${values}`);
+}
+
 export function intParam(q: Q, name: string, min: number, max: number, dflt: number | null): number {
   const raw = one(q, name);
   if (raw === undefined || raw === '') {

@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { nowTimestamp } from '../../domain/cbr-rules.js';
 import type { HssRecords, ProtectionPolicyRow } from '../../services/hss-records.js';
 import { protocolDeps } from '../cinder/deps.js';
-import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
+import {
+  type Q,
+  checkOperationDefinition,
+  checkPatterns,
+  invalid,
+  one,
+  oneOf,
+  paging,
+  reply200,
+} from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   AssociatePolicyBody,
@@ -214,9 +223,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       const projectId = pid(request);
       const q = request.query as Q;
       const { offset, limit } = paging(q, false);
-      const os = one(q, 'operating_system');
-      if (os !== undefined && os !== 'Windows' && os !== 'Linux')
-        throw invalid('operating_system', 'must be Windows or Linux');
+      const os = oneOf(q, 'operating_system', ['Windows', 'Linux']);
       const name = one(q, 'policy_name');
       const id = one(q, 'protect_policy_id');
       const { items, count } = await hss.listProtectionPolicies(projectId, {

@@ -6,7 +6,16 @@ import { nowTimestamp } from '../../domain/cbr-rules.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { ProtectedHost } from '../../services/hss-records.js';
 import { protocolDeps } from '../cinder/deps.js';
-import { type Q, checkOperationDefinition, checkPatterns, invalid, one, paging, reply200 } from './params.js';
+import {
+  type Q,
+  checkOperationDefinition,
+  checkPatterns,
+  invalid,
+  one,
+  oneOf,
+  paging,
+  reply200,
+} from './params.js';
 import { createProtectionPolicy } from './policies-routes.js';
 import type { HssRoutes } from './route-context.js';
 import {
@@ -249,13 +258,8 @@ export function registerProtectionRoutes(r: HssRoutes): void {
     const ransomStatus = one(q, 'ransom_protection_status');
     const policyId = one(q, 'policy_id');
     const hostName = one(q, 'host_name');
-    const osType = one(q, 'os_type');
-    if (osType !== undefined && osType !== 'Linux' && osType !== 'Windows')
-      throw invalid('os_type', 'must be Linux or Windows');
-    const hostStatus = one(q, 'host_status');
-    if (hostStatus !== undefined && hostStatus !== 'ACTIVE' && hostStatus !== 'SHUTOFF') {
-      throw invalid('host_status', 'must be ACTIVE or SHUTOFF');
-    }
+    const osType = oneOf(q, 'os_type', ['Linux', 'Windows']);
+    const hostStatus = oneOf(q, 'host_status', ['ACTIVE', 'SHUTOFF']);
     const servers = await ctx.inventory.listServers(projectId);
     const rows = new Map((await hss.hostsOf(projectId)).map((r) => [r.host_id, r]));
     const matched = servers.filter((s) => {
