@@ -4,11 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repoRoot as repo } from '../support/repo.js';
 
-// From test/architecture (tsx) or dist/test/architecture (compiled); the sources are read either way.
-const here = fileURLToPath(import.meta.url);
-const repo = path.resolve(path.dirname(here), here.endsWith('.ts') ? '../..' : '../../..');
 const catalog = path.join(repo, 'src/catalog');
 
 /** Catalog modules a source file imports (static and re-exports), as paths under src/catalog. */

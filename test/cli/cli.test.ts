@@ -3,16 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type J, tempDir } from '../iam/helpers.js';
-
-// From test/cli (tsx) or dist/test/cli (compiled): run the CLI the same way a user does.
-const here = fileURLToPath(import.meta.url);
-const fromSource = here.endsWith('.ts');
-const repo = path.resolve(path.dirname(here), fromSource ? '../..' : '../../..');
-const command = fromSource
-  ? [process.execPath, '--import', 'tsx', path.join(repo, 'src/cli/main.ts')]
-  : [process.execPath, path.join(repo, 'bin/opencbr')];
+import { cliCommand as command, repoRoot as repo } from '../support/repo.js';
 
 function cli(args: string[], env: Record<string, string>, input?: string) {
   const r = spawnSync(command[0]!, [...command.slice(1), ...args], {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { type Job, JobQueue, type RecoverReason } from '../../src/jobs/index.js';
 import { tempDir } from '../iam/helpers.js';
+import { childExecArgv } from '../support/repo.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -237,8 +238,7 @@ describe('crash recovery', () => {
     const file = path.join(tempDir('opencbr-crash-'), 'catalog.sqlite');
     const here = fileURLToPath(import.meta.url);
     const fixture = path.join(path.dirname(here), 'fixtures', `crash-worker${path.extname(here)}`);
-    const execArgv = here.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...execArgv, fixture, file], {
+    const child = spawn(process.execPath, [...childExecArgv, fixture, file], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

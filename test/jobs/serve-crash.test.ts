@@ -6,16 +6,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { type J, tempDir } from '../iam/helpers.js';
-
-const here = fileURLToPath(import.meta.url);
-const fromSource = here.endsWith('.ts');
-const repo = path.resolve(path.dirname(here), fromSource ? '../..' : '../../..');
-const command = fromSource
-  ? [process.execPath, '--import', 'tsx', path.join(repo, 'src/cli/main.ts')]
-  : [process.execPath, path.join(repo, 'bin/opencbr')];
+import { cliCommand as command, repoRoot as repo } from '../support/repo.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
