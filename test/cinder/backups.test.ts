@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { type Harness, declareVolume, startHarness, waitFor } from './harness.js';
+import { type Harness, cbrDiskCheckpoint, declareVolume, startHarness, waitFor } from './harness.js';
 
 let h: Harness;
 let P: string;
@@ -466,32 +466,7 @@ describe('Cinder v3 backups API', () => {
 
   it('shows a disk backup made through CBR in the Cinder list, and hides it from another project', async () => {
     const v = await declareVolume(h, 'cbr-made', 1024 * 1024, 11);
-    const vault = await h.app.inject({
-      method: 'POST',
-      url: `/v3/${P}/vaults`,
-      headers: { 'x-auth-token': h.adminToken },
-      payload: {
-        vault: {
-          name: 'cbr-disk-vault',
-          billing: {
-            consistent_level: 'crash_consistent',
-            object_type: 'disk',
-            protect_type: 'backup',
-            size: 100,
-          },
-          resources: [{ id: v.id, type: 'OS::Cinder::Volume' }],
-        },
-      },
-    });
-    assert.equal(vault.statusCode, 200, vault.body);
-    const vaultId = (vault.json() as { vault: { id: string } }).vault.id;
-    const cp = await h.app.inject({
-      method: 'POST',
-      url: `/v3/${P}/checkpoints`,
-      headers: { 'x-auth-token': h.adminToken },
-      payload: { checkpoint: { vault_id: vaultId, parameters: { resources: [v.id] } } },
-    });
-    assert.equal(cp.statusCode, 200, cp.body);
+    await cbrDiskCheckpoint(h, v.id, 'cbr-disk-vault');
     const listed = await waitFor(async () => {
       const r = (await call('GET', `/volume/v3/${P}/backups/detail?volume_id=${v.id}`)).json() as Json;
       const b = r.backups![0];

@@ -2,7 +2,7 @@
 // `user_id` (3.56+) is the creating user, falling back to the vault's creator for rows recorded without one.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { type Harness, declareVolume, startHarness, waitFor } from './harness.js';
+import { type Harness, cbrDiskCheckpoint, declareVolume, startHarness, waitFor } from './harness.js';
 
 let h: Harness;
 before(async () => {
@@ -27,25 +27,7 @@ it('a CBR-made backup shows its creator and owner in Cinder', async () => {
   const P = h.adminProjectId;
   const admin = await h.ctx.identity.getUser({ name: 'admin' });
   const vol = await declareVolume(h, 'via-cbr', 1024 * 1024, 7);
-  const v = await call('POST', `/v3/${P}/vaults`, {
-    vault: {
-      name: 'cbr-made',
-      billing: {
-        consistent_level: 'crash_consistent',
-        object_type: 'disk',
-        protect_type: 'backup',
-        size: 10,
-      },
-      resources: [{ id: vol.id, type: 'OS::Cinder::Volume' }],
-    },
-  });
-  assert.equal(v.statusCode, 200, v.body);
-  const vaultId = (v.json() as { vault: { id: string } }).vault.id;
-  const cp = await call('POST', `/v3/${P}/checkpoints`, {
-    checkpoint: { vault_id: vaultId, parameters: {} },
-  });
-  assert.equal(cp.statusCode, 200, cp.body);
-  const cpId = (cp.json() as { checkpoint: { id: string } }).checkpoint.id;
+  const { vaultId, checkpointId: cpId } = await cbrDiskCheckpoint(h, vol.id, 'cbr-made');
   const list = await call('GET', `/v3/${P}/backups?checkpoint_id=${cpId}`);
   const id = (list.json() as { backups: Array<{ id: string }> }).backups[0]!.id;
   const seen = await waitFor(async () => {

@@ -162,6 +162,37 @@ export async function declareVolume(h: Harness, name: string, bytes: number, see
   return { id: (res.json() as { volume: { id: string } }).volume.id, file, data };
 }
 
+/**
+ * Backs a volume up through CBR: a new disk vault named `vaultName` holding it, then a checkpoint of that vault.
+ * Returns the vault and checkpoint ids; the backup job runs on (wait for its status).
+ */
+export async function cbrDiskCheckpoint(
+  h: Harness,
+  volumeId: string,
+  vaultName: string,
+): Promise<{ vaultId: string; checkpointId: string }> {
+  const as = (url: string, payload: object) =>
+    h.app.inject({ method: 'POST', url, headers: { 'x-auth-token': h.adminToken }, payload });
+  const P = h.adminProjectId;
+  const vault = await as(`/v3/${P}/vaults`, {
+    vault: {
+      name: vaultName,
+      billing: {
+        consistent_level: 'crash_consistent',
+        object_type: 'disk',
+        protect_type: 'backup',
+        size: 100,
+      },
+      resources: [{ id: volumeId, type: 'OS::Cinder::Volume' }],
+    },
+  });
+  if (vault.statusCode !== 200) throw new Error(`create vault failed: ${vault.statusCode} ${vault.body}`);
+  const vaultId = (vault.json() as { vault: { id: string } }).vault.id;
+  const cp = await as(`/v3/${P}/checkpoints`, { checkpoint: { vault_id: vaultId, parameters: {} } });
+  if (cp.statusCode !== 200) throw new Error(`create checkpoint failed: ${cp.statusCode} ${cp.body}`);
+  return { vaultId, checkpointId: (cp.json() as { checkpoint: { id: string } }).checkpoint.id };
+}
+
 /** Waits until `check` returns a value (polls; the job workers run in this process). */
 export async function waitFor<T>(
   check: () => Promise<T | null | undefined | false>,
