@@ -27,5 +27,5 @@ export interface CinderTables {
   cinder_backups: CinderBackupsTable;
 }
 
-/** The CINDER-HSS owner's part of the catalog schema (TEAM.md contract 2). */
+/** The Cinder and HSS part of the catalog schema. */
 export interface CinderHssTables extends CinderTables, HssTables {}

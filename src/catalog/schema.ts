@@ -1,4 +1,4 @@
-// The catalog's full table set, composed from each owner's table interfaces (TEAM.md contract 2).
+// The catalog's full table set, composed from each area's table interfaces so Kysely types every query.
 // To add tables: define `interface XTables` in your own file and add it to the extends list (one-line edit).
 import type { CbrTables } from './cbr-schema.js';
 import type { CinderHssTables } from './cinder-tables.js';

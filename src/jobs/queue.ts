@@ -1,4 +1,4 @@
-// Durable job queue (TEAM.md contract 4): jobs live in the catalog; workers in the serving process take
+// Durable job queue: jobs live in the catalog so they survive a restart; workers in the serving process take
 // leases, heartbeat them, and on start (and periodically) recover jobs whose worker died.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';

@@ -1,4 +1,4 @@
-// CBR protocol-neutral services (TEAM.md contract 5), added to the app context and wired to the job queue.
+// CBR protocol-neutral services, added to the app context and wired to the job queue.
 // Cinder and HSS call these (ctx.services.vaults / checkpoints / backups / operationLogs), never CBR routes.
 import { CbrStore } from '../catalog/cbr-store.js';
 import type { AppContext } from '../context.js';

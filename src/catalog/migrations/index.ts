@@ -1,4 +1,5 @@
-// Every catalog migration, in order (TEAM.md contract 2/6). Names sort lexically = apply order.
+// Every catalog migration, in order. Names sort lexically = apply order, so a number range per area keeps
+// areas from colliding.
 // PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029: add one import and one entry each.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
