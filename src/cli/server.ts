@@ -5,6 +5,12 @@ import { startCinderListener } from '../api/cinder/listener.js';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { type AppContext, openContext } from '../context.js';
+import { startScheduler } from '../jobs/scheduler.js';
+import { runDuePolicies } from '../services/policy-runs.js';
+import { protocolDeps } from '../services/protocol-deps.js';
+
+/** How often the serving process looks for due backup policy slots (a slot is a whole minute). */
+export const POLICY_PASS_MS = 30_000;
 
 export interface RunningServer {
   ctx: AppContext;
@@ -42,6 +48,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       cinderUrl = urlOf(cinder.app.server.address(), config.cinderListen.host);
     }
     await ctx.jobs.start();
+    // Backup policies run from the process that serves the API (a slot is claimed in the catalog first).
+    const policies = startScheduler({
+      name: 'backup policy',
+      everyMs: POLICY_PASS_MS,
+      now: ctx.now,
+      pass: (now) => runDuePolicies(protocolDeps(ctx), now),
+      log,
+    });
+    closers.push(() => policies.stop());
     await ctx.identity.purgeExpiredTokens();
     return {
       ctx,

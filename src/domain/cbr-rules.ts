@@ -1,5 +1,5 @@
 // Rules of the backup lifecycle: which backups may be restored or deleted, how a checkpoint's status follows
-// from its backups, and the canonical timestamp format. Plain functions, no I/O.
+// from its backups. Plain functions, no I/O.
 import type { Backup, BackupStatus, CheckpointStatus, ResourceKind } from './cbr-model.js';
 
 export function canRestore(b: Pick<Backup, 'status'>): boolean {
@@ -61,30 +61,5 @@ export function backupProviderId(b: { resourceKind: ResourceKind; parentId: stri
   return b.parentId !== null ? PROVIDER_SERVER : providerIdOf(b.resourceKind);
 }
 
-let lastMicros = 0;
-/**
- * Canonical timestamp: UTC ISO 8601 with microseconds and Z (`2020-02-05T10:38:34.209782Z`).
- * Fixed width, so string order is time order; strictly increasing within the process.
- */
-export function nowTimestamp(): string {
-  let micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  if (micros <= lastMicros) micros = lastMicros + 1;
-  lastMicros = micros;
-  return microsToTimestamp(micros);
-}
-
-export function microsToTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const iso = new Date(ms).toISOString(); // 2020-02-05T10:38:34.209Z
-  const frac = String(micros % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 19)}.${frac}Z`;
-}
-
-/** Parses `YYYY-MM-DDTHH:MM:SSZ` (the ListBackups/ListOpLogs time filter format) into a canonical timestamp. */
-export function parseFilterTime(s: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(s);
-  if (!m) return null;
-  const d = new Date(`${s.slice(0, 19)}Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) !== s.slice(0, 19)) return null;
-  return `${s.slice(0, 19)}.000000Z`;
-}
+// The services take the canonical timestamp from the lifecycle rules; it is defined with the other time forms.
+export { microsToTimestamp, nowTimestamp, parseFilterTime } from './timestamps.js';

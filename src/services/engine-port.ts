@@ -37,3 +37,7 @@ export interface VaultEnginePort {
 export interface EnginePort {
   vault(vaultId: string): Promise<VaultEnginePort>;
 }
+
+// The engine's chunk size is part of its format (a backup is ceil(bytes / chunk size) chunks); the services
+// take it from here, their one window into the engine.
+export { CHUNK_SIZE } from '../engine/format.js';

@@ -2,7 +2,8 @@
 // retention on the auto-triggered backups; each slot once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runDuePolicies } from '../../src/api/hss/policy-runner.js';
+import { runDuePolicies } from '../../src/services/policy-runs.js';
+import { protocolDeps } from '../../src/services/protocol-deps.js';
 import { type Harness, declareVolume, startHarness, waitFor } from '../cinder/harness.js';
 
 let h: Harness;
@@ -62,16 +63,16 @@ describe('HSS backup policy runner', () => {
   });
 
   it('does nothing before the first slot', async () => {
-    assert.deepEqual(await runDuePolicies(h.ctx, new Date()), []);
+    assert.deepEqual(await runDuePolicies(protocolDeps(h.ctx), new Date()), []);
   });
 
   it('backs up the vault at a due slot, once per slot', async () => {
-    const reports = await runDuePolicies(h.ctx, at(0));
+    const reports = await runDuePolicies(protocolDeps(h.ctx), at(0));
     assert.equal(reports.length, 1);
     assert.equal(reports[0]!.policyId, policyId);
     assert.ok(reports[0]!.checkpointId);
     assert.equal(reports[0]!.error, null);
-    assert.deepEqual(await runDuePolicies(h.ctx, at(0, 2)), []);
+    assert.deepEqual(await runDuePolicies(protocolDeps(h.ctx), at(0, 2)), []);
     const list = await waitFor(async () => {
       const l = await hostBackups(serverId);
       return l.length === 1 && l[0]!.backup_status === 'available' ? l : null;
@@ -83,13 +84,13 @@ describe('HSS backup policy runner', () => {
   });
 
   it('keeps max_backups auto backups, deleting the oldest', async () => {
-    await runDuePolicies(h.ctx, at(1));
+    await runDuePolicies(protocolDeps(h.ctx), at(1));
     await waitFor(async () => {
       const l = await hostBackups(serverId);
       return l.length === 2 && l.every((b) => b.backup_status === 'available') ? l : null;
     });
     const before = await hostBackups(serverId);
-    const reports = await runDuePolicies(h.ctx, at(2));
+    const reports = await runDuePolicies(protocolDeps(h.ctx), at(2));
     assert.equal(reports.length, 1);
     // the newest available one stays (max_backups 1), the older one goes; the new run is still protecting
     assert.deepEqual(reports[0]!.deleted, [before[1]!.backup_id]);
@@ -102,6 +103,6 @@ describe('HSS backup policy runner', () => {
   it('does not run a disabled policy', async () => {
     const off = await call('PUT', `/v5/${P}/backup/policy`, { policy_id: policyId, enabled: false });
     assert.equal(off.statusCode, 200, off.body);
-    assert.deepEqual(await runDuePolicies(h.ctx, at(3)), []);
+    assert.deepEqual(await runDuePolicies(protocolDeps(h.ctx), at(3)), []);
   });
 });

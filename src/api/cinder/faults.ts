@@ -1,7 +1,7 @@
 // Cinder fault bodies: {"<faultName>": {"code": <status>, "message": "..."}}, fault name by HTTP status
 // (cinder/api/openstack/wsgi.py Fault). Every error leaving the Cinder plugin goes through renderFault().
 import { randomUUID } from 'node:crypto';
-import { AppError, toAppError } from '../../domain/errors.js';
+import { type AppError, toAppError } from '../../domain/errors.js';
 
 const FAULT_NAMES: Record<number, string> = {
   400: 'badRequest',
@@ -53,24 +53,11 @@ export function requestId(): string {
   return `req-${randomUUID()}`;
 }
 
-/** Cinder's "Invalid backup: <reason>" (InvalidBackup, 400). */
-export function invalidBackup(reason: string): AppError {
-  return new AppError('validation', `Invalid backup: ${reason}`);
-}
-
-/** Cinder's "Invalid volume: <reason>" (InvalidVolume, 400). */
-export function invalidVolume(reason: string): AppError {
-  return new AppError('validation', `Invalid volume: ${reason}`);
-}
-
-export function backupNotFound(id: string): AppError {
-  return new AppError('backup_not_found', `Backup ${id} could not be found.`);
-}
-
-export function volumeNotFound(id: string): AppError {
-  return new AppError('volume_not_found', `Volume ${id} could not be found.`);
-}
-
-export function badRequest(message: string, field?: string): AppError {
-  return new AppError('validation', message, field === undefined ? {} : { field });
-}
+// Raised by the Cinder use cases in src/services as well as here.
+export {
+  backupNotFound,
+  badRequest,
+  invalidBackup,
+  invalidVolume,
+  volumeNotFound,
+} from '../../services/cinder-errors.js';

@@ -3,36 +3,11 @@
 // data lives in, the engine backup id and the attributes Cinder shows. Encoded as base64 JSON, as
 // Cinder's drivers encode theirs.
 import type { Backup } from '../../domain/cbr-model.js';
+import type { BackupRecordV1 } from '../../services/cinder-import.js';
 import { badRequest } from './faults.js';
 
 export const BACKUP_SERVICE = 'opencbr.engine';
-const FORMAT = 'opencbr-backup-record';
-
-export interface BackupRecordV1 {
-  format: typeof FORMAT;
-  version: 1;
-  backup: {
-    id: string;
-    vault_id: string;
-    vault_name: string;
-    engine_backup_id: string;
-    base_backup_id: string | null;
-    name: string;
-    description: string | null;
-    volume_id: string;
-    volume_name: string;
-    volume_bytes: number;
-    resource_size_gb: number;
-    availability_zone: string | null;
-    incremental: boolean;
-    stored_bytes: number;
-    created_at: string;
-    protected_at: string | null;
-    container: string | null;
-    snapshot_id: string | null;
-    metadata: Record<string, string>;
-  };
-}
+const FORMAT: BackupRecordV1['format'] = 'opencbr-backup-record';
 
 export function encodeRecord(
   b: Backup,

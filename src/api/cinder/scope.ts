@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../domain/errors.js';
 import type { AuthInfo } from '../../domain/identity.js';
+import type { CinderCaller } from '../../services/cinder-backups.js';
 import type { Microversion } from './microversion.js';
 
 declare module 'fastify' {
@@ -34,6 +35,11 @@ export function scopeOf(request: FastifyRequest, ctx: AppContext, root: string):
     root: `${request.protocol}://${request.host}${root}`,
     isAdmin: auth.roles.includes('admin'),
   };
+}
+
+/** The caller as the Cinder use cases need it. */
+export function callerOf(scope: CinderRequestScope): CinderCaller {
+  return { projectId: scope.projectId, userId: scope.auth.userId, isAdmin: scope.isAdmin };
 }
 
 export interface RouteRegistration {

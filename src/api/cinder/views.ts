@@ -1,17 +1,14 @@
 // Maps the shared catalog's backups and inventory volumes to Cinder's wire shapes (cinder/api/views/backups.py).
-import type { Backup, BackupStatus } from '../../domain/cbr-model.js';
+import { cinderStatusOf } from '../../domain/backup-status.js';
+import type { Backup } from '../../domain/cbr-model.js';
+import { bytesToGb } from '../../domain/cbr-rules.js';
+import { zonelessMicros } from '../../domain/timestamps.js';
+import type { CinderBackupView, CinderExtra } from '../../services/cinder-backups.js';
 import { type Microversion, atLeast } from './microversion.js';
 import type { BackupDetail, BackupSummary, Link, VolumeDetail } from './schemas.js';
 
-/** Cinder-only attributes kept next to a shared backup (null for backups made through CBR/HSS). */
-export interface CinderExtra {
-  userId: string | null;
-  container: string | null;
-  metadata: Record<string, string>;
-  snapshotId: string | null;
-  /** Name CBR generated because the Cinder client gave none. */
-  generatedName?: string | null;
-}
+export type { CinderExtra };
+export type BackupViewInput = CinderBackupView;
 
 /** Cinder shows a backup created without a name as `name: null` (until it is renamed). */
 export function displayName(
@@ -21,67 +18,9 @@ export function displayName(
   return extra?.generatedName && b.name === extra.generatedName ? null : b.name;
 }
 
-export interface BackupViewInput {
-  backup: Backup;
-  extra: CinderExtra | null;
-  /** The name of the vault holding the data: the backup's real "container". */
-  vaultName: string | null;
-  /** The vault's creator: the `user_id` of backups recorded before their creator was (older rows). */
-  vaultUserId?: string | null;
-  hasDependents: boolean;
-  objectCount: number | null;
-}
-
-/** Cinder backup status for a shared-catalog status (CBR has no "creating"; Cinder has no "protecting"). */
-export function cinderStatus(s: BackupStatus): string {
-  switch (s) {
-    case 'protecting':
-    case 'waiting_protect':
-      return 'creating';
-    case 'deleting':
-    case 'waiting_delete':
-      return 'deleting';
-    case 'restoring':
-    case 'waiting_restore':
-      return 'restoring';
-    case 'available':
-      return 'available';
-    default:
-      return 'error';
-  }
-}
-
-/** Cinder status filter values → shared statuses (`error_restoring` is VBS's; nothing is in it). */
-export function statusesForCinder(s: string): BackupStatus[] {
-  switch (s.toLowerCase()) {
-    case 'creating':
-      return ['protecting', 'waiting_protect'];
-    case 'available':
-      return ['available'];
-    case 'deleting':
-      return ['deleting', 'waiting_delete'];
-    case 'restoring':
-      return ['restoring', 'waiting_restore'];
-    case 'error':
-      return ['error'];
-    default:
-      return [];
-  }
-}
-
-/** Canonical `2020-02-05T10:38:34.209782Z` → Cinder's zone-less `2020-02-05T10:38:34.209782`. */
+/** Canonical timestamp → Cinder's zone-less `2020-02-05T10:38:34.209782` (null for none). */
 export function cinderTime(ts: string | null): string | null {
-  if (ts === null || ts === '') return null;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(?:Z|[+-]00:?00)?$/.exec(ts);
-  if (!m) return ts;
-  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}`;
-}
-
-const GIB = 1024 ** 3;
-
-/** Whole GiB, rounded up, as Cinder's `size`. */
-export function gib(bytes: number): number {
-  return bytes <= 0 ? 0 : Math.ceil(bytes / GIB);
+  return ts === null || ts === '' ? null : zonelessMicros(ts);
 }
 
 export interface LinkBase {
@@ -116,8 +55,8 @@ export function backupDetail(input: BackupViewInput, base: LinkBase, v: Microver
     id: b.id,
     name: displayName(b, extra),
     description: b.description,
-    status: cinderStatus(b.status),
-    size: b.resourceSizeGb > 0 ? b.resourceSizeGb : gib(b.volumeBytes),
+    status: cinderStatusOf(b.status),
+    size: b.resourceSizeGb > 0 ? b.resourceSizeGb : bytesToGb(b.volumeBytes),
     object_count: input.objectCount,
     availability_zone: b.resourceAz,
     container: input.vaultName ?? extra?.container ?? null,
@@ -164,7 +103,7 @@ export function volumeDetail(vol: VolumeViewInput, base: LinkBase, v: Microversi
     name: vol.name,
     description: vol.description === '' ? null : vol.description,
     status: vol.status,
-    size: gib(vol.sizeBytes),
+    size: bytesToGb(vol.sizeBytes),
     availability_zone: vol.availabilityZone,
     created_at: cinderTime(vol.createdAt)!,
     updated_at: cinderTime(vol.updatedAt),

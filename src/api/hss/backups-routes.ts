@@ -1,8 +1,9 @@
 // HSS: backups of a host, backup detail (seed 004), restore/delete, restore logs, vault list.
+import { OPERATION_STATUSES } from '../../domain/backup-status.js';
 import { BACKUP_STATUSES, type BackupStatus } from '../../domain/cbr-model.js';
-import { isAppError } from '../../domain/errors.js';
-import { protocolDeps } from '../cinder/deps.js';
-import { type Q, daysAgo, invalid, one, oneOf, paging, reply200 } from './params.js';
+import { listServerVaults } from '../../services/hss-policies.js';
+import { deleteHostBackup, getHostBackup, restoreHostBackup } from '../../services/hss-protection.js';
+import { type Q, daysAgo, one, oneOf, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   BackCopyList,
@@ -17,7 +18,7 @@ import {
 import { backCopy, backupDetail, restoreLog, vaultInfo } from './views.js';
 
 export function registerBackupRoutes(r: HssRoutes): void {
-  const { typed, ctx, hss, preHandler, pid, notFound } = r;
+  const { typed, deps, preHandler, pid } = r;
 
   // -------------------------------------------------------------------- backups
 
@@ -34,12 +35,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
       },
     },
     async (request) => {
-      const deps = protocolDeps(ctx);
-      const id = request.params.backup_id;
-      const got = await deps.backups.get(pid(request), id).catch((err) => {
-        if (isAppError(err) && err.code === 'backup_not_found') throw notFound('backup', id);
-        throw err;
-      });
+      const got = await getHostBackup(deps(), pid(request), request.params.backup_id);
       return backupDetail(got.backup, got.children);
     },
   );
@@ -57,14 +53,13 @@ export function registerBackupRoutes(r: HssRoutes): void {
       },
     },
     async (request) => {
-      const deps = protocolDeps(ctx);
       const q = request.query as Q;
       const hostId = request.params.backup_id;
       const { offset, limit } = paging(q, true);
       const status = oneOf<BackupStatus>(q, 'status', BACKUP_STATUSES);
       const name = one(q, 'name');
-      const from = daysAgo(q);
-      const { items, count } = await deps.backups.list(
+      const from = daysAgo(q, deps().now());
+      const { items, count } = await deps().backups.list(
         {
           projectId: pid(request),
           resourceId: hostId,
@@ -91,24 +86,12 @@ export function registerBackupRoutes(r: HssRoutes): void {
       },
     },
     async (request, reply) => {
-      const deps = protocolDeps(ctx);
-      const projectId = pid(request);
-      const id = request.params.backup_id;
       const body = request.body;
-      const got = await deps.backups.get(projectId, id).catch((err) => {
-        if (isAppError(err) && err.code === 'backup_not_found') throw notFound('backup', id);
-        throw err;
-      });
       const mappings = body.mappings?.map((m) => ({ backupId: m.backup_id, volumeId: m.volume_id }));
-      if (got.backup.resourceKind === 'server') {
-        await deps.backups.restore(projectId, id, {
-          serverId: body.server_id,
-          ...(mappings ? { mappings } : {}),
-        });
-      } else {
-        const volumeId = mappings?.[0]?.volumeId || undefined;
-        await deps.backups.restore(projectId, id, volumeId ? { volumeId } : {});
-      }
+      await restoreHostBackup(deps(), pid(request), request.params.backup_id, {
+        serverId: body.server_id,
+        ...(mappings ? { mappings } : {}),
+      });
       reply200(reply);
     },
   );
@@ -120,12 +103,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
       schema: { tags: ['hss'], summary: 'DeleteDuplicationInfo: delete a backup', params: BackupIdParams },
     },
     async (request, reply) => {
-      const deps = protocolDeps(ctx);
-      const id = request.params.backup_id;
-      await deps.backups.delete(pid(request), id).catch((err) => {
-        if (isAppError(err) && err.code === 'backup_not_found') throw notFound('backup', id);
-        throw err;
-      });
+      await deleteHostBackup(deps(), pid(request), request.params.backup_id);
       reply200(reply);
     },
   );
@@ -145,13 +123,12 @@ export function registerBackupRoutes(r: HssRoutes): void {
       },
     },
     async (request) => {
-      const deps = protocolDeps(ctx);
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
-      const status = oneOf(q, 'status', ['success', 'skipped', 'failed', 'running', 'timeout', 'waiting']);
+      const status = oneOf(q, 'status', OPERATION_STATUSES);
       const resourceName = one(q, 'resource_name');
-      const from = daysAgo(q);
-      const { items, count } = await deps.cbr.listOplogs({
+      const from = daysAgo(q, deps().now());
+      const { items, count } = await deps().cbr.listOplogs({
         projectId: pid(request),
         operationType: 'restore',
         ...(status ? { status } : {}),
@@ -179,25 +156,17 @@ export function registerBackupRoutes(r: HssRoutes): void {
       },
     },
     async (request) => {
-      const deps = protocolDeps(ctx);
-      const projectId = pid(request);
       const q = request.query as Q;
       const { offset, limit } = paging(q, false);
       const name = one(q, 'vault_name');
       const id = one(q, 'vault_id');
-      const { items } = await deps.vaults.list({
-        projectId,
-        objectType: 'server',
-        limit: 100_000,
-        offset: 0,
+      const { items, count } = await listServerVaults(deps(), pid(request), {
+        ...(name !== undefined ? { name } : {}),
+        ...(id !== undefined ? { id } : {}),
+        offset,
+        limit,
       });
-      const matched = items.filter(
-        (v) => (name === undefined || v.name.includes(name)) && (id === undefined || v.id === id),
-      );
-      const page = matched.slice(offset, offset + limit);
-      const data_list = [];
-      for (const v of page) data_list.push(vaultInfo(v, await hss.backupPolicyOfVault(projectId, v.id)));
-      return { total_num: matched.length, data_list };
+      return { total_num: count, data_list: items.map((x) => vaultInfo(x.vault, x.policy)) };
     },
   );
 }

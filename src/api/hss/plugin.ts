@@ -4,31 +4,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
-import type { Vault } from '../../domain/cbr-model.js';
-import { AppError, isAppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
+import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
-import type { ProtocolDeps } from '../cinder/deps.js';
 import { registerBackupRoutes } from './backups-routes.js';
 import { renderHssError } from './errors.js';
-import { invalid } from './params.js';
 import { registerPolicyRoutes } from './policies-routes.js';
-import { startPolicyRunner } from './policy-runner.js';
 import { registerProtectionRoutes } from './protection-routes.js';
 
 export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const hss = ctx.services.hssRecords;
   const preHandler = requireProjectAuth(ctx);
-
-  // HSS backup policies run from the process that serves the API (a slot is claimed in the catalog first).
-  let stopRunner: (() => Promise<void>) | null = null;
-  app.addHook('onReady', async () => {
-    stopRunner = startPolicyRunner(ctx);
-  });
-  app.addHook('onClose', async () => {
-    if (stopRunner) await stopRunner();
-  });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = renderHssError(error);
@@ -47,24 +34,10 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
     return request.auth.projectId;
   };
 
-  const notFound = (what: string, id: string) =>
-    new AppError('resource_not_found', `The ${what} ${id} does not exist.`);
+  // Looked up per request: the services may be built after the plugin is registered.
+  const deps = () => protocolDeps(ctx);
 
-  async function serverVault(
-    deps: ProtocolDeps,
-    projectId: string,
-    vaultId: string,
-    field: string,
-  ): Promise<Vault> {
-    const v = await deps.vaults.get(projectId, vaultId).catch((err) => {
-      if (isAppError(err) && err.code === 'vault_not_found') throw notFound('vault', vaultId);
-      throw err;
-    });
-    if (v.objectType !== 'server') throw invalid(field, `vault ${vaultId} is not a server backup vault`);
-    return v;
-  }
-
-  const routes = { typed, ctx, hss, preHandler, pid, notFound, serverVault };
+  const routes = { typed, deps, preHandler, pid };
   registerBackupRoutes(routes);
   registerPolicyRoutes(routes);
   registerProtectionRoutes(routes);

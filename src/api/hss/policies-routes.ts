@@ -1,18 +1,16 @@
 // HSS: backup policies of protection vaults and ransomware protection policies.
-import { randomUUID } from 'node:crypto';
-import { nowTimestamp } from '../../domain/cbr-rules.js';
-import type { HssRecords, ProtectionPolicyRow } from '../../services/hss-records.js';
-import { protocolDeps } from '../cinder/deps.js';
+import { invalidField } from '../../domain/errors.js';
 import {
-  type Q,
-  checkOperationDefinition,
-  checkPatterns,
-  invalid,
-  one,
-  oneOf,
-  paging,
-  reply200,
-} from './params.js';
+  associateBackupPolicy,
+  createProtectionPolicy,
+  deleteProtectionPolicy,
+  getBackupPolicy,
+  listProtectionPolicies,
+  protectionVaultPolicy,
+  updateBackupPolicy,
+  updateProtectionPolicy,
+} from '../../services/hss-policies.js';
+import { type Q, one, oneOf, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
   AssociatePolicyBody,
@@ -28,57 +26,8 @@ import {
 } from './schemas.js';
 import { backupPolicy, protectionPolicy } from './views.js';
 
-/** The row of a ransomware protection policy, with HSS's directory rules checked. */
-export function policyRow(
-  projectId: string,
-  id: string,
-  b: ProtectionPolicyCreate | ProtectionPolicyUpdate,
-  createdAt: string,
-) {
-  const dirs = b.protection_directory.split(';').filter((d) => d.length > 0);
-  if (
-    dirs.length === 0 ||
-    dirs.length > 20 ||
-    dirs.some((d) => d.length > 128 || !/^[\w./+\-:\\ ]+$/.test(d))
-  ) {
-    throw invalid('protection_directory', 'must be 1–20 ";"-separated directories of at most 128 characters');
-  }
-  const row: ProtectionPolicyRow = {
-    id,
-    project_id: projectId,
-    policy_name: b.policy_name,
-    protection_mode: b.protection_mode,
-    bait_protection_status: b.bait_protection_status ?? 'opened',
-    deploy_mode: b.deploy_mode ?? 'closed',
-    protection_directory: b.protection_directory,
-    protection_type: b.protection_type,
-    exclude_directory: b.exclude_directory ?? '',
-    runtime_detection_status: b.runtime_detection_status ?? 'closed',
-    runtime_detection_directory: b.runtime_detection_directory ?? '',
-    operating_system: b.operating_system,
-    process_whitelist_json: JSON.stringify(b.process_whitelist ?? []),
-    ai_protection_status: b.ai_protection_status ?? 'closed',
-    created_at: createdAt,
-    updated_at: nowTimestamp(),
-  };
-  return row;
-}
-
-/** Creates a ransomware protection policy (its id given or new). */
-export async function createProtectionPolicy(
-  hss: HssRecords,
-  projectId: string,
-  b: ProtectionPolicyCreate,
-): Promise<ProtectionPolicyRow> {
-  const id = b.policy_id || randomUUID();
-  if (await hss.getProtectionPolicy(projectId, id)) throw invalid('policy_id', `policy ${id} already exists`);
-  const row = policyRow(projectId, id, b, nowTimestamp());
-  await hss.insertProtectionPolicy(row);
-  return row;
-}
-
 export function registerPolicyRoutes(r: HssRoutes): void {
-  const { typed, ctx, hss, preHandler, pid, notFound, serverVault } = r;
+  const { typed, deps, preHandler, pid } = r;
 
   // -------------------------------------------------------------------- backup policies
 
@@ -98,7 +47,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
       const id = one(q, 'policy_id');
-      const { items, count } = await hss.listBackupPolicies(pid(request), {
+      const { items, count } = await deps().hss.listBackupPolicies(pid(request), {
         ...(id ? { id } : {}),
         limit,
         offset,
@@ -106,18 +55,6 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       return { total_num: count, data_list: items.map(backupPolicy) };
     },
   );
-
-  /** The policy of the vault HSS protects hosts with (the vault of the most recently protected host). */
-  async function protectionVaultPolicy(projectId: string) {
-    const hosts = (await hss.hostsOf(projectId))
-      .filter((h) => h.vault_id && h.backup_protection_status === 'opened')
-      .sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1));
-    const vaultId = hosts[0]?.vault_id;
-    if (!vaultId) throw notFound('protection vault of project', projectId);
-    const p = await hss.backupPolicyOfVault(projectId, vaultId);
-    if (!p) throw notFound('backup policy of vault', vaultId);
-    return p;
-  }
 
   typed.get(
     '/:project_id/backup/policy',
@@ -130,7 +67,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
         response: { 200: BackupPolicy },
       },
     },
-    async (request) => backupPolicy(await protectionVaultPolicy(pid(request))),
+    async (request) => backupPolicy(await protectionVaultPolicy(deps(), pid(request))),
   );
 
   typed.get(
@@ -144,11 +81,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
         response: { 200: BackupPolicy },
       },
     },
-    async (request) => {
-      const p = await hss.getBackupPolicy(pid(request), request.params.policy_id);
-      if (!p) throw notFound('backup policy', request.params.policy_id);
-      return backupPolicy(p);
-    },
+    async (request) => backupPolicy(await getBackupPolicy(deps(), pid(request), request.params.policy_id)),
   );
 
   typed.put(
@@ -163,22 +96,14 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       },
     },
     async (request, reply) => {
-      const projectId = pid(request);
       const body = request.body;
-      const p = await hss.getBackupPolicy(projectId, body.policy_id);
-      if (!p) throw notFound('backup policy', body.policy_id);
-      const next = { ...p, updated_at: nowTimestamp() };
-      if (body.enabled !== undefined) next.enabled = body.enabled ? 1 : 0;
-      if (body.operation_definition !== undefined) {
-        next.operation_definition_json = JSON.stringify(
-          checkOperationDefinition('operation_definition', body.operation_definition),
-        );
-      }
-      if (body.trigger !== undefined) {
-        checkPatterns('trigger.properties.pattern', body.trigger.properties.pattern);
-        next.pattern_json = JSON.stringify(body.trigger.properties.pattern);
-      }
-      await hss.updateBackupPolicy(next);
+      await updateBackupPolicy(deps(), pid(request), body.policy_id, {
+        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+        ...(body.operation_definition !== undefined
+          ? { operationDefinition: body.operation_definition }
+          : {}),
+        ...(body.trigger !== undefined ? { patterns: body.trigger.properties.pattern } : {}),
+      });
       reply200(reply);
     },
   );
@@ -195,12 +120,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       },
     },
     async (request, reply) => {
-      const deps = protocolDeps(ctx);
-      const projectId = pid(request);
-      const { vault_id, policy_id } = request.body;
-      await serverVault(deps, projectId, vault_id, 'vault_id');
-      if (!(await hss.getBackupPolicy(projectId, policy_id))) throw notFound('backup policy', policy_id);
-      await hss.associateBackupPolicy(projectId, policy_id, vault_id, nowTimestamp());
+      await associateBackupPolicy(deps(), pid(request), request.body.vault_id, request.body.policy_id);
       reply200(reply);
     },
   );
@@ -220,23 +140,19 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       },
     },
     async (request) => {
-      const projectId = pid(request);
       const q = request.query as Q;
       const { offset, limit } = paging(q, false);
       const os = oneOf(q, 'operating_system', ['Windows', 'Linux']);
       const name = one(q, 'policy_name');
       const id = one(q, 'protect_policy_id');
-      const { items, count } = await hss.listProtectionPolicies(projectId, {
+      const { items, count } = await listProtectionPolicies(deps(), pid(request), {
         ...(name ? { name } : {}),
         ...(id ? { id } : {}),
         ...(os ? { os } : {}),
         limit,
         offset,
       });
-      const data_list = [];
-      for (const p of items)
-        data_list.push(protectionPolicy(p, await hss.countHostsWithPolicy(projectId, p.id)));
-      return { total_num: count, data_list };
+      return { total_num: count, data_list: items.map((x) => protectionPolicy(x.policy, x.hosts)) };
     },
   );
 
@@ -252,7 +168,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       },
     },
     async (request, reply) => {
-      await createProtectionPolicy(hss, pid(request), request.body);
+      await createProtectionPolicy(deps(), pid(request), request.body);
       reply200(reply);
     },
   );
@@ -269,10 +185,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       },
     },
     async (request, reply) => {
-      const projectId = pid(request);
-      const old = await hss.getProtectionPolicy(projectId, request.body.policy_id);
-      if (!old) throw notFound('protection policy', request.body.policy_id);
-      await hss.updateProtectionPolicy(policyRow(projectId, old.id, request.body, old.created_at));
+      await updateProtectionPolicy(deps(), pid(request), request.body.policy_id, request.body);
       reply200(reply);
     },
   );
@@ -284,14 +197,9 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       schema: { tags: ['hss'], summary: 'DeleteProtectionPolicy', params: ProjectParams, querystring: Query },
     },
     async (request, reply) => {
-      const projectId = pid(request);
       const id = one(request.query as Q, 'policy_id');
-      if (!id) throw invalid('policy_id', 'is required');
-      if (!(await hss.getProtectionPolicy(projectId, id))) throw notFound('protection policy', id);
-      if ((await hss.countHostsWithPolicy(projectId, id)) > 0) {
-        throw invalid('policy_id', `policy ${id} protects servers; switch them to another policy first`);
-      }
-      await hss.deleteProtectionPolicy(projectId, id);
+      if (!id) throw invalidField('policy_id', 'is required');
+      await deleteProtectionPolicy(deps(), pid(request), id);
       reply200(reply);
     },
   );

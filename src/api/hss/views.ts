@@ -1,5 +1,7 @@
 // Maps the shared catalog (CBR backups, vaults, operation logs) and the HSS tables to HSS wire shapes.
 import type { Backup, OperationLog, Vault } from '../../domain/cbr-model.js';
+import { resourceTypeOf } from '../../domain/resource-types.js';
+import { epochMs, spacedSeconds } from '../../domain/timestamps.js';
 import type { BackupPolicyRow, ProtectionPolicyRow } from '../../services/hss-records.js';
 import type {
   BackCopy,
@@ -12,17 +14,6 @@ import type {
   RestoreLog,
 } from './schemas.js';
 
-/** Canonical timestamp → epoch milliseconds (HSS `created_at` / `create_time` are integers). */
-export function epochMs(ts: string | null): number {
-  if (!ts) return 0;
-  const ms = Date.parse(ts);
-  return Number.isNaN(ms) ? 0 : ms;
-}
-
-export function resourceType(b: Pick<Backup, 'resourceKind'>): string {
-  return b.resourceKind === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume';
-}
-
 /** Seed 004 BackupResp: the per-disk backup, without timestamps. */
 export function backupResp(b: Backup): BackupResp {
   return {
@@ -33,7 +24,7 @@ export function backupResp(b: Backup): BackupResp {
     status: b.status,
     resource_size: b.resourceSizeGb,
     resource_id: b.resourceId,
-    resource_type: resourceType(b),
+    resource_type: resourceTypeOf(b.resourceKind),
     resource_name: b.resourceName,
   };
 }
@@ -49,7 +40,7 @@ export function backupDetail(b: Backup, children: Backup[]): BackupDetail {
     status: b.status,
     resource_size: b.resourceSizeGb,
     resource_id: b.resourceId,
-    resource_type: resourceType(b),
+    resource_type: resourceTypeOf(b.resourceKind),
     resource_name: b.resourceName,
     children: children.map(backupResp),
   };
@@ -100,12 +91,6 @@ export function vaultInfo(v: Vault, policy: BackupPolicyRow | null): BackupVault
   };
 }
 
-/** `YYYY-MM-DD HH:MM:SS` (HSS's time strings, UTC). */
-export function hssTime(ts: string | null): string {
-  if (!ts) return '';
-  return ts.slice(0, 19).replace('T', ' ');
-}
-
 export function restoreLog(o: OperationLog): RestoreLog {
   return {
     host_id: o.targetResourceId ?? o.resourceId,
@@ -113,8 +98,8 @@ export function restoreLog(o: OperationLog): RestoreLog {
     backup_name: o.backupName,
     process: o.progress,
     status: o.status,
-    started_at: hssTime(o.startedAt),
-    ended_at: hssTime(o.endedAt),
+    started_at: spacedSeconds(o.startedAt),
+    ended_at: spacedSeconds(o.endedAt),
     error_info: { code: o.errorCode ?? '', message: o.errorMessage ?? '' },
   };
 }

@@ -1,13 +1,13 @@
-// The RRULE subset of HSS backup policies: which slot is the latest one due.
+// The RRULE subset of backup policies (CBR and HSS): which slot is the latest one due.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { latestSlot, latestSlotOf, parseRule } from '../../src/api/hss/schedule.js';
+import { latestSlot, latestSlotOf, parseRule } from '../../src/domain/schedule.js';
 
 const d = (s: string) => new Date(s);
 const slot = (rule: string, start: string, now: string) =>
   latestSlot(parseRule(rule), d(start), d(now))?.toISOString() ?? null;
 
-describe('HSS backup policy schedule', () => {
+describe('backup policy schedule', () => {
   it('daily at a time, strictly after the policy start', () => {
     const r = 'FREQ=DAILY;BYHOUR=2;BYMINUTE=00';
     assert.equal(slot(r, '2026-01-01T00:00:00Z', '2026-01-05T01:00:00Z'), '2026-01-04T02:00:00.000Z');

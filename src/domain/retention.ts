@@ -1,8 +1,8 @@
-// Retention of policy (auto-triggered) backups, CBR's rules: `max_backups` keeps the newest N per resource,
+// Retention of policy (auto-triggered) backups, CBR's rules (HSS backup policies use the same): `max_backups` keeps the newest N per resource,
 // `retention_duration_days` keeps those younger than N days; long-term retention (`day/week/month/year_backups`,
 // in `timezone`) keeps the newest backup of each of the N most recent days/weeks/months/years that have one.
 // A backup is deleted only when no rule keeps it. Pure: the caller lists and deletes.
-import type { OperationDefinition } from './schemas.js';
+import type { OperationDefinition } from './backup-policy.js';
 
 export interface RetainedBackup {
   id: string;
@@ -40,6 +40,13 @@ function periodKey(ts: string, offsetMin: number, period: Period): string {
   }
 }
 
+/** True when the definition can expire anything (long-term rules alone only keep). */
+export function expiresBackups(
+  def: Pick<OperationDefinition, 'max_backups' | 'retention_duration_days'>,
+): boolean {
+  return (def.max_backups ?? -1) > 0 || (def.retention_duration_days ?? -1) > 0;
+}
+
 /** Ids to delete among `backups` (any order) at time `now`. */
 export function retentionDoomed(backups: RetainedBackup[], def: OperationDefinition, now: Date): string[] {
   const max = def.max_backups ?? -1;
@@ -52,7 +59,7 @@ export function retentionDoomed(backups: RetainedBackup[], def: OperationDefinit
       ['year', def.year_backups ?? 0],
     ] as Array<[Period, number]>
   ).filter(([, n]) => n > 0);
-  if (max <= 0 && days <= 0) return []; // no expiry rule: everything is kept
+  if (!expiresBackups(def)) return [];
   const offset = tzOffsetMinutes(def.timezone);
   const cutoff = days > 0 ? now.getTime() - days * 86_400_000 : null;
   const byResource = new Map<string, RetainedBackup[]>();

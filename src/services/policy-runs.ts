@@ -1,13 +1,14 @@
-// Runs HSS backup policies: at each due slot of an enabled policy bound to a vault, one checkpoint of the
-// vault's servers (auto-triggered, incremental), then retention (max_backups / retention_duration_days) on
+// Runs backup policies: at each due slot of an enabled policy bound to a vault, one checkpoint of the
+// vault's resources (auto-triggered, incremental), then retention (max_backups / retention_duration_days) on
 // the auto-triggered backups of that vault. A slot is claimed in the catalog first (compare-and-set on
 // last_run_at), so with several nodes each slot runs once; a node that was down runs the latest missed slot.
-import type { AppContext } from '../../context.js';
-import { isAppError } from '../../domain/errors.js';
-import { protocolDeps } from '../cinder/deps.js';
-import { retentionDoomed } from './retention.js';
-import { latestSlotOf } from './schedule.js';
-import type { OperationDefinition } from './schemas.js';
+// The policies are HSS's today; what a pass does with one (schedule, checkpoint, retention) is not.
+import type { OperationDefinition } from '../domain/backup-policy.js';
+import { isAppError } from '../domain/errors.js';
+import { expiresBackups, retentionDoomed } from '../domain/retention.js';
+import { latestSlotOf } from '../domain/schedule.js';
+import { toTimestamp } from '../domain/timestamps.js';
+import type { ProtocolDeps } from './protocol-deps.js';
 
 export interface PolicyRunReport {
   policyId: string;
@@ -17,13 +18,10 @@ export interface PolicyRunReport {
   error: string | null;
 }
 
-const canonical = (d: Date): string => d.toISOString().replace('Z', '000Z');
-
 /** One pass over every project's policies at time `now`. */
-export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Promise<PolicyRunReport[]> {
-  const store = ctx.services.hssRecords;
+export async function runDuePolicies(deps: ProtocolDeps, now: Date = deps.now()): Promise<PolicyRunReport[]> {
   const reports: PolicyRunReport[] = [];
-  for (const p of await store.enabledBoundPolicies()) {
+  for (const p of await deps.hss.enabledBoundPolicies()) {
     let slot: Date | null;
     try {
       slot = latestSlotOf(JSON.parse(p.pattern_json) as string[], new Date(p.created_at), now);
@@ -31,9 +29,9 @@ export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Pr
       continue;
     }
     if (!slot) continue;
-    const slotTs = canonical(slot);
+    const slotTs = toTimestamp(slot);
     if (p.last_run_at !== null && p.last_run_at >= slotTs) continue;
-    if (!(await store.claimSlot(p.id, p.last_run_at, slotTs))) continue;
+    if (!(await deps.hss.claimSlot(p.id, p.last_run_at, slotTs))) continue;
     const report: PolicyRunReport = {
       policyId: p.id,
       slot: slotTs,
@@ -42,7 +40,6 @@ export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Pr
       error: null,
     };
     reports.push(report);
-    const deps = protocolDeps(ctx);
     try {
       const vault = await deps.vaults.get(p.project_id, p.vault_id!);
       if (vault.resources.length > 0) {
@@ -53,7 +50,7 @@ export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Pr
         report.checkpointId = made.checkpoint.id;
       }
       report.deleted = await applyRetention(
-        ctx,
+        deps,
         p.project_id,
         vault.id,
         JSON.parse(p.operation_definition_json) as OperationDefinition,
@@ -61,22 +58,21 @@ export async function runDuePolicies(ctx: AppContext, now: Date = ctx.now()): Pr
       );
     } catch (err) {
       report.error = err instanceof Error ? err.message : String(err);
-      ctx.log.warn({ err, policyId: p.id }, 'HSS backup policy run failed');
+      deps.log.warn({ err, policyId: p.id }, 'backup policy run failed');
     }
   }
   return reports;
 }
 
-/** Deletes the auto-triggered backups of a vault that no retention rule keeps (retention.ts). */
+/** Deletes the auto-triggered backups of a vault that no retention rule keeps (domain/retention.ts). */
 async function applyRetention(
-  ctx: AppContext,
+  deps: ProtocolDeps,
   projectId: string,
   vaultId: string,
   def: OperationDefinition,
   now: Date,
 ): Promise<string[]> {
-  const deps = protocolDeps(ctx);
-  if ((def.max_backups ?? -1) <= 0 && (def.retention_duration_days ?? -1) <= 0) return [];
+  if (!expiresBackups(def)) return [];
   const { items } = await deps.backups.list(
     { projectId, vaultId, parentId: null, statuses: ['available', 'error'] },
     { sort: [{ key: 'created_at', dir: 'desc' }], limit: 100_000, offset: 0 },
@@ -99,22 +95,4 @@ async function applyRetention(
     }
   }
   return deleted;
-}
-
-/** Starts the periodic pass; the returned function stops it and waits for a pass in progress. */
-export function startPolicyRunner(ctx: AppContext, everyMs = 30_000): () => Promise<void> {
-  let current: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (current) return;
-    current = runDuePolicies(ctx)
-      .catch((err) => ctx.log.warn({ err }, 'HSS backup policy pass failed'))
-      .finally(() => {
-        current = null;
-      });
-  }, everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    if (current) await current;
-  };
 }

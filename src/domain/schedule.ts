@@ -1,5 +1,6 @@
-// The CBR schedule subset HSS backup policies use (iCalendar RRULE: FREQ=DAILY|WEEKLY; BYDAY; BYHOUR;
-// BYMINUTE; INTERVAL), evaluated in UTC. Pure functions: which slot is the latest one due.
+// The schedule subset of CBR and HSS backup policies (iCalendar RRULE: FREQ=DAILY|WEEKLY; BYDAY; BYHOUR;
+// BYMINUTE; INTERVAL), evaluated in UTC. Pure functions: which slot is the latest one due, so a scheduler that
+// was down runs the latest missed slot once instead of every one it missed.
 
 const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 const DAY_MS = 86_400_000;

@@ -1,12 +1,12 @@
-// Retention rules of policy backups: count, age, and long-term day/week/month/year in a timezone.
+// Retention rules of policy backups (CBR and HSS): count, age, and long-term day/week/month/year in a timezone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retentionDoomed, tzOffsetMinutes } from '../../src/api/hss/retention.js';
+import { retentionDoomed, tzOffsetMinutes } from '../../src/domain/retention.js';
 
 const b = (id: string, createdAt: string, resourceId = 'r1') => ({ id, resourceId, createdAt });
 const now = new Date('2026-03-31T12:00:00Z');
 
-describe('HSS policy retention', () => {
+describe('policy retention', () => {
   it('keeps everything without an expiry rule', () => {
     assert.deepEqual(
       retentionDoomed(

@@ -1,38 +1,58 @@
 // import_record: re-registers an exported backup whose catalog entry is gone (catalog lost, or a new
 // opencbr over the same object store), pointing at the engine data that is still in the vault. Only
 // data that is really there can be imported: the engine's own listing of the vault is checked.
-import type { AppContext } from '../../context.js';
-import type { Backup, Checkpoint, Vault } from '../../domain/cbr-model.js';
-import { nowTimestamp } from '../../domain/cbr-rules.js';
-import type { ProtocolDeps } from './deps.js';
-import { invalidBackup } from './faults.js';
-import type { BackupRecordV1 } from './record.js';
-import type { CinderRequestScope } from './scope.js';
+import type { Backup, Checkpoint, Vault } from '../domain/cbr-model.js';
+import { nowTimestamp } from '../domain/cbr-rules.js';
+import type { CinderCaller } from './cinder-backups.js';
+import { invalidBackup } from './cinder-errors.js';
+import type { ProtocolDeps } from './protocol-deps.js';
 
-interface EngineListing {
-  vault(id: string): Promise<{ listBackups(): Promise<Array<{ backupId: string }>> }>;
+/** An exported backup record, decoded and checked (the Cinder API's record.ts encodes and decodes it). */
+export interface BackupRecordV1 {
+  format: 'opencbr-backup-record';
+  version: 1;
+  backup: {
+    id: string;
+    vault_id: string;
+    vault_name: string;
+    engine_backup_id: string;
+    base_backup_id: string | null;
+    name: string;
+    description: string | null;
+    volume_id: string;
+    volume_name: string;
+    volume_bytes: number;
+    resource_size_gb: number;
+    availability_zone: string | null;
+    incremental: boolean;
+    stored_bytes: number;
+    created_at: string;
+    protected_at: string | null;
+    container: string | null;
+    snapshot_id: string | null;
+    metadata: Record<string, string>;
+  };
 }
 
 export async function importRecord(
-  ctx: AppContext,
   deps: ProtocolDeps,
-  scope: CinderRequestScope,
+  caller: CinderCaller,
   rec: BackupRecordV1,
 ): Promise<Backup> {
   const r = rec.backup;
   if (await deps.cbr.getBackup(r.id)) throw invalidBackup('Backup already exists in database.');
   const owner = await deps.cinder.vaultProject(r.vault_id);
-  if (owner !== null && owner !== scope.projectId) {
+  if (owner !== null && owner !== caller.projectId) {
     throw invalidBackup(`the record's vault ${r.vault_id} belongs to another project.`);
   }
-  const engine = ctx.engine as EngineListing | null;
+  const engine = deps.engine();
   if (!engine) throw invalidBackup('the backup engine is not running, the record cannot be checked.');
   const listed = await (await engine.vault(r.vault_id)).listBackups();
   if (!listed.some((b) => b.backupId === r.engine_backup_id)) {
     throw invalidBackup(`the data of backup ${r.id} is not in vault ${r.vault_id}.`);
   }
   const now = nowTimestamp();
-  let vault: Vault | null = await deps.cbr.getVault(scope.projectId, r.vault_id);
+  let vault: Vault | null = await deps.cbr.getVault(caller.projectId, r.vault_id);
   if (vault && vault.objectType !== 'disk') {
     throw invalidBackup(
       `vault ${vault.id} holds server backups; a volume backup cannot be registered in it.`,
@@ -42,8 +62,8 @@ export async function importRecord(
   if (!vault) {
     vault = {
       id: r.vault_id,
-      projectId: scope.projectId,
-      userId: scope.auth.userId,
+      projectId: caller.projectId,
+      userId: caller.userId,
       name: r.vault_name,
       description: 'Re-created by a Cinder backup import',
       objectType: 'disk',
@@ -68,7 +88,7 @@ export async function importRecord(
   }
   const checkpoint: Checkpoint = {
     id: crypto.randomUUID(),
-    projectId: scope.projectId,
+    projectId: caller.projectId,
     vaultId: vault.id,
     vaultName: vault.name,
     status: 'available',
@@ -94,7 +114,7 @@ export async function importRecord(
   };
   const backup: Backup = {
     id: r.id,
-    projectId: scope.projectId,
+    projectId: caller.projectId,
     vaultId: vault.id,
     checkpointId: checkpoint.id,
     parentId: null,
@@ -124,14 +144,14 @@ export async function importRecord(
     storedBytes: r.stored_bytes,
     engineBackupId: r.engine_backup_id,
     baseBackupId: r.base_backup_id,
-    userId: scope.auth.userId,
+    userId: caller.userId,
   };
   // Recorded by the backup service: only services and the catalog write CBR's tables.
   await deps.backups.importRecord({ vault, createVault, checkpoint, backup });
   await deps.cinder.put({
     backupId: backup.id,
-    projectId: scope.projectId,
-    userId: scope.auth.userId,
+    projectId: caller.projectId,
+    userId: caller.userId,
     container: r.container,
     metadata: r.metadata,
     snapshotId: r.snapshot_id,

@@ -1,0 +1,71 @@
+// The protocol-neutral services every protocol's use cases call (CBR's vaults, checkpoints and backups, the
+// Cinder and HSS records beside them, the inventory, the job queue, the engine and the clock), looked up once
+// from the app context. Cinder, HSS and the policy runner share it so that none reaches into another's folder.
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.js';
+import { AppError } from '../domain/errors.js';
+import type { IdentityService } from '../domain/identity-service.js';
+import type { InventoryService } from '../domain/inventory.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { BackupService } from './backups.js';
+import type { CheckpointService } from './checkpoints.js';
+import type { CinderRecords } from './cinder-records.js';
+import type { HssRecords } from './hss-records.js';
+import type { CbrServices } from './index.js';
+import type { VaultService } from './vaults.js';
+
+/** What an engine offers beyond the services' port: the listing of a vault's backups (record import). */
+export interface EngineListing {
+  vault(id: string): Promise<{ listBackups(): Promise<Array<{ backupId: string }>> }>;
+}
+
+export interface ProtocolDeps {
+  vaults: VaultService;
+  checkpoints: CheckpointService;
+  backups: BackupService;
+  /** Catalog reads the services do not offer (vault of a resource, children, updates). */
+  cbr: CbrServices['cbrStore'];
+  cinder: CinderRecords;
+  hss: HssRecords;
+  identity: IdentityService;
+  inventory: InventoryService;
+  jobs: JobQueue;
+  /** Opened after the services are built (serve), so it is looked up when needed. */
+  engine: () => EngineListing | null;
+  log: Pick<Logger, 'warn' | 'error' | 'info'>;
+  now: () => Date;
+}
+
+const cache = new WeakMap<AppContext, ProtocolDeps>();
+
+export function protocolDeps(ctx: AppContext): ProtocolDeps {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const s = ctx.services as unknown as Partial<{
+    vaults: VaultService;
+    checkpoints: CheckpointService;
+    backups: BackupService;
+    cinderRecords: CinderRecords;
+    hssRecords: HssRecords;
+    cbrStore: CbrServices['cbrStore'];
+  }>;
+  if (!s.vaults || !s.checkpoints || !s.backups || !s.cinderRecords || !s.hssRecords || !s.cbrStore) {
+    throw new AppError('unavailable', 'The backup services are not running.');
+  }
+  const deps: ProtocolDeps = {
+    vaults: s.vaults,
+    checkpoints: s.checkpoints,
+    backups: s.backups,
+    cbr: s.cbrStore,
+    cinder: s.cinderRecords,
+    hss: s.hssRecords,
+    identity: ctx.identity,
+    inventory: ctx.inventory,
+    jobs: ctx.jobs,
+    engine: () => ctx.engine as EngineListing | null,
+    log: ctx.log,
+    now: () => ctx.now(),
+  };
+  cache.set(ctx, deps);
+  return deps;
+}
