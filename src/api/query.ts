@@ -1,4 +1,4 @@
-// Reading raw query strings, for every protocol: Fastify gives a repeated parameter as an array, and each
+// Reading raw query strings (paging and other parameters), for every protocol: Fastify gives a repeated parameter as an array, and each
 // protocol decides whether the last one wins (HSS, Cinder) or a repeat is an error (CBR).
 import { invalidField } from '../domain/errors.js';
 
@@ -15,4 +15,11 @@ export function singleValue(q: Q, name: string): string | undefined {
   const v = q[name];
   if (Array.isArray(v)) throw invalidField(name, 'must be given at most once');
   return v;
+}
+
+/** A whole number from `min` to `max` (digits only: no sign, no exponent), or a 400 naming the field. */
+export function intInRange(raw: string, field: string, min: number, max: number): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= min && n <= max)) throw invalidField(field, `must be an integer from ${min} to ${max}`);
+  return n;
 }

@@ -53,6 +53,11 @@ export function providerIdOf(kind: ResourceKind): string {
   return kind === 'server' ? PROVIDER_SERVER : PROVIDER_DISK;
 }
 
+/** The resource kind of a provider id, or null for an unknown one. */
+export function kindOfProvider(id: string): ResourceKind | null {
+  return id === PROVIDER_SERVER ? 'server' : id === PROVIDER_DISK ? 'volume' : null;
+}
+
 /**
  * The provider a backup shows: a server backup's per-disk children belong to the server backup
  * provider (seed ShowBackup example: the children carry `0daac4c5-…`), a standalone disk backup to the disk one.

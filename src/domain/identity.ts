@@ -1,5 +1,6 @@
 // Identity rules: id formats, password hashing, token ids, Keystone timestamps. No I/O.
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { toTimestamp } from './timestamps.js';
 
 export const ADMIN_ROLE = 'admin';
 export const MEMBER_ROLE = 'member';
@@ -98,6 +99,5 @@ export function newSecretKey(): string {
 
 /** `2015-11-07T02:58:43.578000Z`: Keystone's microsecond form of an ISO timestamp. */
 export function keystoneTime(iso: string): string {
-  const d = new Date(iso);
-  return `${d.toISOString().slice(0, 23)}000Z`;
+  return toTimestamp(new Date(iso));
 }

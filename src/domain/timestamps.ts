@@ -34,7 +34,16 @@ export function parseFilterTime(s: string): string | null {
   if (!m) return null;
   const d = new Date(`${s.slice(0, 19)}Z`);
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19) !== s.slice(0, 19)) return null;
-  return `${s.slice(0, 19)}.000000Z`;
+  return secondStart(s);
+}
+
+/** The first and last canonical instants of the second a time names (`…T01:00:32…`): inclusive filter bounds. */
+export function secondStart(ts: string): string {
+  return `${ts.slice(0, 19)}.000000Z`;
+}
+
+export function secondEnd(ts: string): string {
+  return `${ts.slice(0, 19)}.999999Z`;
 }
 
 /** Microseconds, no zone: `2020-02-05T10:38:34.209782` (CBR backups, Cinder). Other forms pass unchanged. */

@@ -2,24 +2,15 @@
 import type { Static } from '@fastify/type-provider-typebox';
 import type { Backup, Checkpoint, OperationLog, Vault } from '../../domain/cbr-model.js';
 import { backupProviderId, bytesToMb, providerIdOf } from '../../domain/cbr-rules.js';
+import { resourceTypeOf } from '../../domain/resource-types.js';
+import { secondsZ, zonelessMicros } from '../../domain/timestamps.js';
 import type { BackupResp, CheckpointCreate, OperationLogResp, VaultResp } from './schemas.js';
 
 /** CBR backup timestamps: `2020-02-05T10:38:34.209782` (UTC, no zone). */
-export function backupTime(ts: string): string;
-export function backupTime(ts: string | null): string | null;
-export function backupTime(ts: string | null): string | null {
-  return ts === null ? null : ts.endsWith('Z') ? ts.slice(0, -1) : ts;
-}
+export const backupTime = zonelessMicros;
 
 /** Operation-log timestamps: `2020-02-23T01:00:32Z`. */
-export function oplogTime(ts: string): string;
-export function oplogTime(ts: string | null): string | null;
-export function oplogTime(ts: string | null): string | null {
-  return ts === null ? null : `${ts.slice(0, 19)}Z`;
-}
-
-export const resourceType = (k: 'server' | 'volume') =>
-  k === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume';
+const oplogTime = secondsZ;
 
 type BackupWire = Static<typeof BackupResp>;
 
@@ -54,7 +45,7 @@ export function backupToWire(b: Backup, children: Backup[] = []): BackupWire {
     resource_id: b.resourceId,
     resource_name: b.resourceName,
     resource_size: b.resourceSizeGb,
-    resource_type: resourceType(b.resourceKind),
+    resource_type: resourceTypeOf(b.resourceKind),
     status: b.status,
     updated_at: backupTime(b.updatedAt),
     vault_id: b.vaultId,
@@ -81,13 +72,13 @@ export function checkpointToWire(c: Checkpoint): Static<typeof CheckpointCreate>
         name: r.name,
         protect_status: r.protectStatus,
         resource_size: String(r.sizeGb),
-        type: resourceType(r.kind),
+        type: resourceTypeOf(r.kind),
         backup_size: String(r.backupBytes),
         backup_count: String(r.backupCount),
       })),
       skipped_resources: c.skipped.map((s) => ({
         id: s.id,
-        type: s.kind ? resourceType(s.kind) : null,
+        type: s.kind ? resourceTypeOf(s.kind) : null,
         name: s.name,
         code: s.code,
         reason: s.reason,
@@ -130,7 +121,7 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
     resources: v.resources.map((r) => ({
       id: r.id,
       name: r.name,
-      type: resourceType(r.kind),
+      type: resourceTypeOf(r.kind),
       protect_status: r.protectStatus,
       size: r.sizeGb,
       backup_size: r.backupBytes,
@@ -158,7 +149,7 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
 export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
   const extra: Static<typeof OperationLogResp>['extra_info'] = {
     common: { progress: o.progress, request_id: o.id, task_id: o.id },
-    resource: { id: o.resourceId, type: resourceType(o.providerKind), name: o.resourceName },
+    resource: { id: o.resourceId, type: resourceTypeOf(o.providerKind), name: o.resourceName },
   };
   if (o.operationType === 'backup') {
     extra.backup = {

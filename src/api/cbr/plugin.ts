@@ -4,9 +4,11 @@ import { type Static, Type, type TypeBoxTypeProvider } from '@fastify/type-provi
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { ResourceKind } from '../../domain/cbr-model.js';
-import { bytesToGb, disksSizeGb } from '../../domain/cbr-rules.js';
+import { bytesToGb, disksSizeGb, kindOfProvider } from '../../domain/cbr-rules.js';
 import { AppError } from '../../domain/errors.js';
 import type { Server, Volume } from '../../domain/inventory.js';
+import { resourceKindOf } from '../../domain/resource-types.js';
+import { secondEnd, secondStart } from '../../domain/timestamps.js';
 import { requireProjectAuth } from '../auth.js';
 import { cbrErrorHandler } from './errors.js';
 import { backupToWire, checkpointToWire, oplogToWire, vaultToWire } from './mappers.js';
@@ -36,10 +38,9 @@ function sendSerialized(reply: unknown, body: string | Buffer): FastifyReply {
   return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
 }
 
-function resourceKindOf(type: string): ResourceKind | 'unsupported' {
-  if (type === 'OS::Nova::Server') return 'server';
-  if (type === 'OS::Cinder::Volume') return 'volume';
-  return 'unsupported';
+/** The kind a wire resource type names; the services refuse `unsupported` naming the field. */
+function kindOfType(type: string): ResourceKind | 'unsupported' {
+  return resourceKindOf(type) ?? 'unsupported';
 }
 
 function versionDoc(request: FastifyRequest) {
@@ -128,7 +129,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
           availabilityZone: v.availability_zone ?? null,
           resources: (v.resources ?? []).map((r, i) => ({
             id: r.id,
-            kind: resourceKindOf(r.type),
+            kind: kindOfType(r.type),
             excludeVolumes: r.extra_info?.exclude_volumes,
             field: `vault.resources[${i}]`,
           })),
@@ -264,7 +265,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         req.params.vault_id,
         req.body.resources.map((r, i) => ({
           id: r.id,
-          kind: resourceKindOf(r.type),
+          kind: kindOfType(r.type),
           excludeVolumes: r.extra_info?.exclude_volumes,
           field: `resources[${i}]`,
         })),
@@ -484,20 +485,12 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       const q = req.query;
       const limit = q.limit ?? 1000;
       const offset = q.offset ?? 0;
-      const kind =
-        q.provider_id === undefined
-          ? undefined
-          : q.provider_id === '0daac4c5-6707-4851-97ba-169e36266b66'
-            ? 'server'
-            : q.provider_id === 'd1603440-187d-4516-af25-121250c7cc97'
-              ? 'volume'
-              : null;
+      const kind = q.provider_id === undefined ? undefined : kindOfProvider(q.provider_id);
       if (kind === null) {
         throw new AppError('validation', 'Invalid parameter provider_id: not a known provider', {
           field: 'provider_id',
         });
       }
-      const toTs = (s: string | undefined) => (s ? `${s.slice(0, 19)}.000000Z` : undefined);
       const { items, count } = await svc().operationLogs.list({
         projectId: req.params.project_id,
         operationType: q.operation_type,
@@ -507,8 +500,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         resourceId: q.resource_id,
         resourceName: q.resource_name,
         providerKind: kind,
-        startedFrom: toTs(q.start_time),
-        startedTo: q.end_time ? `${q.end_time.slice(0, 19)}.999999Z` : undefined,
+        startedFrom: q.start_time ? secondStart(q.start_time) : undefined,
+        startedTo: q.end_time ? secondEnd(q.end_time) : undefined,
         limit,
         offset,
       });

@@ -61,64 +61,40 @@ function gate(scope: CinderRequestScope, body: object, field: string, min: strin
 export function registerBackupRoutes(r: RouteRegistration): void {
   const { app, ctx, root, preHandler } = r;
 
-  for (const url of bothPaths('/backups')) {
-    app.get(
-      url,
-      {
-        preHandler,
-        schema: {
-          tags: ['cinder'],
-          summary: 'List backups',
-          querystring: ListQuery,
-          response: { 200: BackupList },
+  for (const [path, detail, summary] of [
+    ['/backups', false, 'List backups'],
+    ['/backups/detail', true, 'List backups with details'],
+  ] as const) {
+    for (const url of bothPaths(path)) {
+      app.get(
+        url,
+        {
+          preHandler,
+          schema: { tags: ['cinder'], summary, querystring: ListQuery, response: { 200: BackupList } },
         },
-      },
-      async (request) => {
-        const scope = scopeOf(request, ctx, root);
-        const query = request.query as Query;
-        const { items, count, params } = await listBackups(scope, query);
-        const base = { root: scope.root, projectId: scope.projectId };
-        const extras = await extrasOf(protocolDeps(ctx), items);
-        const out: Static<typeof BackupList> = {
-          backups: items.map((b) =>
-            backupSummary(b, base, scope.version, undefined, extras.get(b.id) ?? null),
-          ),
-        };
-        const next = nextLinks(params, items, `${scope.root}/v3/${scope.projectId}/backups`, query);
-        if (next) out.backups_links = next;
-        if (params.withCount) out.count = count;
-        return out;
-      },
-    );
-  }
-
-  for (const url of bothPaths('/backups/detail')) {
-    app.get(
-      url,
-      {
-        preHandler,
-        schema: {
-          tags: ['cinder'],
-          summary: 'List backups with details',
-          querystring: ListQuery,
-          response: { 200: BackupList },
+        async (request) => {
+          const scope = scopeOf(request, ctx, root);
+          const query = request.query as Query;
+          const { items, count, params } = await listBackups(scope, query);
+          const base = { root: scope.root, projectId: scope.projectId };
+          const deps = protocolDeps(ctx);
+          let backups: Static<typeof BackupList>['backups'];
+          if (detail) {
+            backups = (await describeBackups(deps, items)).map((v) => backupDetail(v, base, scope.version));
+          } else {
+            const extras = await extrasOf(deps, items);
+            backups = items.map((b) =>
+              backupSummary(b, base, scope.version, undefined, extras.get(b.id) ?? null),
+            );
+          }
+          const out: Static<typeof BackupList> = { backups };
+          const next = nextLinks(params, items, `${scope.root}/v3/${scope.projectId}${path}`, query);
+          if (next) out.backups_links = next;
+          if (params.withCount) out.count = count;
+          return out;
         },
-      },
-      async (request) => {
-        const scope = scopeOf(request, ctx, root);
-        const query = request.query as Query;
-        const { items, count, params } = await listBackups(scope, query);
-        const base = { root: scope.root, projectId: scope.projectId };
-        const views = await describeBackups(protocolDeps(ctx), items);
-        const out: Static<typeof BackupList> = {
-          backups: views.map((v) => backupDetail(v, base, scope.version)),
-        };
-        const next = nextLinks(params, items, `${scope.root}/v3/${scope.projectId}/backups/detail`, query);
-        if (next) out.backups_links = next;
-        if (params.withCount) out.count = count;
-        return out;
-      },
-    );
+      );
+    }
   }
 
   for (const url of bothPaths('/backups/:backup_id')) {

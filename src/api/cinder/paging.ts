@@ -1,5 +1,6 @@
 // Cinder list query parsing (limit/marker/offset/sort/with_count + filters, cinder/api/common.py rules)
 // and the `backups_links` "next" link.
+import { lastValue } from '../query.js';
 import { badRequest } from './faults.js';
 import { type Microversion, atLeast } from './microversion.js';
 import type { Link } from './schemas.js';
@@ -45,10 +46,6 @@ export function parseBool(value: unknown, field: string): boolean {
   );
 }
 
-function last(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
 function nonNegativeInt(raw: string, field: string): number {
   if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw badRequest(`${field} param must be an integer`, field);
   const n = Number(raw);
@@ -68,17 +65,17 @@ export function parseListQuery(
   filterKeys: readonly string[],
   sortKeys: readonly string[],
 ): ListParams {
-  const limitRaw = last(query.limit);
-  const offsetRaw = last(query.offset);
+  const limitRaw = lastValue(query, 'limit');
+  const offsetRaw = lastValue(query, 'offset');
   const limitGiven = limitRaw !== undefined;
   const limit = limitGiven ? Math.min(nonNegativeInt(limitRaw, 'limit'), MAX_LIMIT) : MAX_LIMIT;
   const offset = offsetRaw === undefined ? 0 : nonNegativeInt(offsetRaw, 'offset');
-  const markerRaw = last(query.marker);
+  const markerRaw = lastValue(query, 'marker');
   const marker = markerRaw === undefined || markerRaw === '' ? null : markerRaw;
 
-  const sortRaw = last(query.sort);
-  const sortKeyRaw = last(query.sort_key);
-  const sortDirRaw = last(query.sort_dir);
+  const sortRaw = lastValue(query, 'sort');
+  const sortKeyRaw = lastValue(query, 'sort_key');
+  const sortDirRaw = lastValue(query, 'sort_dir');
   let sort: CinderSort[];
   if (sortRaw !== undefined) {
     if (sortKeyRaw !== undefined || sortDirRaw !== undefined) {
@@ -109,18 +106,18 @@ export function parseListQuery(
   if (sort.length === 0) sort = [{ key: 'created_at', dir: 'desc' }];
 
   let withCount = false;
-  const withCountRaw = last(query.with_count);
+  const withCountRaw = lastValue(query, 'with_count');
   if (withCountRaw !== undefined && atLeast(v, '3.45')) withCount = parseBool(withCountRaw, 'with_count');
 
-  const allTenantsRaw = last(query.all_tenants);
+  const allTenantsRaw = lastValue(query, 'all_tenants');
   const allTenants = allTenantsRaw !== undefined && parseBool(allTenantsRaw, 'all_tenants');
 
   const exact: Record<string, string> = {};
   const like: Record<string, string> = {};
   const invalid: string[] = [];
-  for (const [key, value] of Object.entries(query)) {
+  for (const key of Object.keys(query)) {
     if (PAGING_KEYS.has(key) || key === 'all_tenants') continue;
-    const val = last(value) ?? '';
+    const val = lastValue(query, key) ?? '';
     if (key.endsWith('~')) {
       const base = key.slice(0, -1);
       if (atLeast(v, '3.34') && filterKeys.includes(base)) like[base] = val;

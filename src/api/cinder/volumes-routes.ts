@@ -41,60 +41,36 @@ async function volumesPage(scope: CinderRequestScope, query: Record<string, stri
 export function registerVolumeRoutes(r: RouteRegistration): void {
   const { app, ctx, root, preHandler } = r;
 
-  for (const url of bothPaths('/volumes')) {
-    app.get(
-      url,
-      {
-        preHandler,
-        schema: {
-          tags: ['cinder'],
-          summary: 'List volumes',
-          querystring: ListQuery,
-          response: { 200: VolumeList },
+  for (const [path, detail, summary] of [
+    ['/volumes', false, 'List volumes'],
+    ['/volumes/detail', true, 'List volumes with details'],
+  ] as const) {
+    for (const url of bothPaths(path)) {
+      app.get(
+        url,
+        {
+          preHandler,
+          schema: { tags: ['cinder'], summary, querystring: ListQuery, response: { 200: VolumeList } },
         },
-      },
-      async (request) => {
-        const scope = scopeOf(request, ctx, root);
-        const query = request.query as Record<string, string | string[] | undefined>;
-        const { page, count, params } = await volumesPage(scope, query);
-        const base = { root: scope.root, projectId: scope.projectId };
-        const out: Static<typeof VolumeList> = {
-          volumes: page.map((v) => ({ id: v.id, name: v.name, links: links(base, 'volumes', v.id) })),
-        };
-        const next = nextLinks(params, page, `${scope.root}/v3/${scope.projectId}/volumes`, query);
-        if (next) out.volumes_links = next;
-        if (params.withCount) out.count = count;
-        return out;
-      },
-    );
-  }
-
-  for (const url of bothPaths('/volumes/detail')) {
-    app.get(
-      url,
-      {
-        preHandler,
-        schema: {
-          tags: ['cinder'],
-          summary: 'List volumes with details',
-          querystring: ListQuery,
-          response: { 200: VolumeList },
+        async (request) => {
+          const scope = scopeOf(request, ctx, root);
+          const query = request.query as Record<string, string | string[] | undefined>;
+          const { page, count, params, busy } = await volumesPage(scope, query);
+          const base = { root: scope.root, projectId: scope.projectId };
+          const out: Static<typeof VolumeList> = {
+            volumes: page.map((v) =>
+              detail
+                ? volumeDetail(toView(v, busy), base, scope.version)
+                : { id: v.id, name: v.name, links: links(base, 'volumes', v.id) },
+            ),
+          };
+          const next = nextLinks(params, page, `${scope.root}/v3/${scope.projectId}${path}`, query);
+          if (next) out.volumes_links = next;
+          if (params.withCount) out.count = count;
+          return out;
         },
-      },
-      async (request) => {
-        const scope = scopeOf(request, ctx, root);
-        const query = request.query as Record<string, string | string[] | undefined>;
-        const { page, count, params, busy } = await volumesPage(scope, query);
-        const base = { root: scope.root, projectId: scope.projectId };
-        const out: Static<typeof VolumeList> = {
-          volumes: page.map((v) => volumeDetail(toView(v, busy), base, scope.version)),
-        };
-        const next = nextLinks(params, page, `${scope.root}/v3/${scope.projectId}/volumes/detail`, query);
-        if (next) out.volumes_links = next;
-        if (params.withCount) out.count = count;
-        return out;
-      },
-    );
+      );
+    }
   }
 
   for (const url of bothPaths('/volumes/:volume_id')) {

@@ -2,7 +2,7 @@
 import type { FastifyReply } from 'fastify';
 import { invalidField } from '../../domain/errors.js';
 import { daysBefore } from '../../domain/timestamps.js';
-import { type Q, lastValue } from '../query.js';
+import { type Q, intInRange, lastValue } from '../query.js';
 
 export type { Q };
 
@@ -23,10 +23,7 @@ export function intParam(q: Q, name: string, min: number, max: number, dflt: num
     if (dflt === null) throw invalidField(name, 'is required');
     return dflt;
   }
-  if (!/^\d+$/.test(raw)) throw invalidField(name, `must be an integer from ${min} to ${max}`);
-  const n = Number(raw);
-  if (n < min || n > max) throw invalidField(name, `must be an integer from ${min} to ${max}`);
-  return n;
+  return intInRange(raw, name, min, max);
 }
 
 /** HSS paging: offset 0–2000000 (default 0), limit 10–200 (default 10); `required` makes both mandatory. */
