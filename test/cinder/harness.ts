@@ -59,7 +59,7 @@ export async function issueToken(
 }
 
 export async function startHarness(
-  opts: { listen?: boolean; dir?: string; masterKey?: Buffer } = {},
+  opts: { listen?: boolean; dir?: string; masterKey?: Buffer; now?: () => Date } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-cinder-'));
   const volumeRoot = path.join(dir, 'volumes');
@@ -73,7 +73,11 @@ export async function startHarness(
     },
     dir,
   );
-  const ctx = await openContext(config, { log: pino({ level: 'silent' }), jobs: { pollMs: 20 } });
+  const ctx = await openContext(config, {
+    log: pino({ level: 'silent' }),
+    jobs: { pollMs: 20 },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   if (!(ctx.services as { backups?: unknown }).backups) await cbrServiceFactory(ctx);
   let engineCloser: (() => Promise<void>) | null = null;
   if (!ctx.engine) {
