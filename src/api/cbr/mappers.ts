@@ -1,10 +1,18 @@
 // Domain → CBR wire. The only place where camelCase becomes the protocol's snake_case.
 import type { Static } from '@fastify/type-provider-typebox';
 import type { Backup, Checkpoint, OperationLog, Vault } from '../../domain/cbr-model.js';
-import { backupProviderId, bytesToMb, providerIdOf } from '../../domain/cbr-rules.js';
+import { backupProviderId, bytesToGb, bytesToMb, disksSizeGb, providerIdOf } from '../../domain/cbr-rules.js';
+import type { Volume } from '../../domain/inventory.js';
 import { resourceTypeOf } from '../../domain/resource-types.js';
 import { secondsZ, zonelessMicros } from '../../domain/timestamps.js';
-import type { BackupResp, CheckpointCreate, OperationLogResp, VaultResp } from './schemas.js';
+import { type Protectable, isServer, protectableStatus } from '../../services/protectables.js';
+import type {
+  BackupResp,
+  CheckpointCreate,
+  OperationLogResp,
+  ProtectableResp,
+  VaultResp,
+} from './schemas.js';
 
 /** CBR backup timestamps: `2020-02-05T10:38:34.209782` (UTC, no zone). */
 export const backupTime = zonelessMicros;
@@ -186,5 +194,45 @@ export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
     vault_name: o.vaultName,
     error_info: { code: o.errorCode, message: o.errorMessage },
     extra_info: extra,
+  };
+}
+
+function protectableVolume(v: Volume): Omit<Static<typeof ProtectableResp>, 'protectable'> {
+  return {
+    id: v.id,
+    name: v.name,
+    type: resourceTypeOf('volume'),
+    status: protectableStatus(v),
+    size: bytesToGb(v.size),
+    detail: { path: v.path, bootable: v.position === 0, availability_zone: v.availabilityZone },
+    children: [],
+  };
+}
+
+export function protectableToWire(p: Protectable): Static<typeof ProtectableResp> {
+  const x = p.resource;
+  const base = isServer(x)
+    ? {
+        id: x.id,
+        name: x.name,
+        type: resourceTypeOf('server'),
+        status: p.status,
+        // The one size rule: a server is the sum of its disks, each rounded up to whole GB.
+        size: disksSizeGb(x.volumes.map((v) => v.size)),
+        detail: { availability_zone: x.availabilityZone },
+        children: x.volumes.map(protectableVolume),
+      }
+    : protectableVolume(x);
+  return {
+    ...base,
+    protectable: p.vault
+      ? {
+          result: false,
+          code: 'BackupService.6103',
+          reason: 'The resource has been associated with a vault.',
+          message: `The resource is in vault ${p.vault.name}.`,
+          vault: { id: p.vault.id, name: p.vault.name },
+        }
+      : { result: true, code: null, reason: null, message: null, vault: null },
   };
 }

@@ -1,17 +1,18 @@
 // CBR v3 API: versions, vaults, checkpoints, backups, operation logs, protectables.
 // Routes map wire shapes to the protocol-neutral services (src/services) and back; no SQL, no file I/O.
-import { type Static, Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { ResourceKind } from '../../domain/cbr-model.js';
-import { bytesToGb, disksSizeGb, kindOfProvider } from '../../domain/cbr-rules.js';
+import { kindOfProvider } from '../../domain/cbr-rules.js';
 import { AppError } from '../../domain/errors.js';
-import type { Server, Volume } from '../../domain/inventory.js';
 import { resourceKindOf } from '../../domain/resource-types.js';
 import { secondEnd, secondStart } from '../../domain/timestamps.js';
+import { getProtectable, listProtectables } from '../../services/protectables.js';
+import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
 import { cbrErrorHandler } from './errors.js';
-import { backupToWire, checkpointToWire, oplogToWire, vaultToWire } from './mappers.js';
+import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultToWire } from './mappers.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
 
@@ -545,26 +546,22 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       },
     },
     async (req) => {
-      const pid = req.params.project_id;
       const q = req.query;
-      const all =
-        req.params.protectable_type === 'server'
-          ? await ctx.inventory.listServers(pid)
-          : await ctx.inventory.listVolumes(pid, q.server_id ? { serverId: q.server_id } : {});
-      let list = await Promise.all(all.map((x) => protectable(ctx, pid, x)));
-      if (q.id) list = list.filter((x) => x.id === q.id);
-      if (q.name) list = list.filter((x) => x.name === q.name);
-      if (q.status) list = list.filter((x) => x.status === q.status);
-      if (q.marker) {
-        const i = list.findIndex((x) => x.id === q.marker);
-        if (i < 0)
-          throw new AppError('validation', `Invalid parameter marker: ${q.marker} is not listed`, {
-            field: 'marker',
-          });
-        list = list.slice(i + 1);
-      }
-      const offset = q.offset ?? 0;
-      return { instances: list.slice(offset, offset + (q.limit ?? 50)) };
+      const list = await listProtectables(
+        protocolDeps(ctx),
+        req.params.project_id,
+        req.params.protectable_type,
+        {
+          ...(q.server_id ? { serverId: q.server_id } : {}),
+          ...(q.id ? { id: q.id } : {}),
+          ...(q.name ? { name: q.name } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.marker ? { marker: q.marker } : {}),
+          offset: q.offset ?? 0,
+          limit: q.limit ?? 50,
+        },
+      );
+      return { instances: list.map(protectableToWire) };
     },
   );
 
@@ -580,54 +577,9 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       },
     },
     async (req) => {
-      const pid = req.params.project_id;
-      const id = req.params.instance_id;
-      const item =
-        req.params.protectable_type === 'server'
-          ? await ctx.inventory.getServer(pid, id)
-          : await ctx.inventory.getVolume(pid, id);
-      return { instance: await protectable(ctx, pid, item) };
+      const { project_id, protectable_type, instance_id } = req.params;
+      const p = await getProtectable(protocolDeps(ctx), project_id, protectable_type, instance_id);
+      return { instance: protectableToWire(p) };
     },
   );
-}
-
-type Protectable = Static<typeof S.ProtectableResp>;
-
-async function protectable(ctx: AppContext, projectId: string, x: Server | Volume): Promise<Protectable> {
-  const isServer = 'volumes' in x;
-  const vaultId = await ctx.services.cbrStore.vaultOfResource(projectId, x.id);
-  const vault = vaultId ? await ctx.services.cbrStore.getVault(projectId, vaultId) : null;
-  const volumeView = (v: Volume) => ({
-    id: v.id,
-    name: v.name,
-    type: 'OS::Cinder::Volume',
-    status: v.serverId ? 'in-use' : 'available',
-    size: bytesToGb(v.size),
-    detail: { path: v.path, bootable: v.position === 0, availability_zone: v.availabilityZone },
-    children: [],
-  });
-  const base = isServer
-    ? {
-        id: x.id,
-        name: x.name,
-        type: 'OS::Nova::Server',
-        status: 'active',
-        // The one size rule: a server is the sum of its disks, each rounded up to whole GB.
-        size: disksSizeGb(x.volumes.map((v) => v.size)),
-        detail: { availability_zone: x.availabilityZone },
-        children: x.volumes.map(volumeView),
-      }
-    : volumeView(x);
-  return {
-    ...base,
-    protectable: vault
-      ? {
-          result: false,
-          code: 'BackupService.6103',
-          reason: 'The resource has been associated with a vault.',
-          message: `The resource is in vault ${vault.name}.`,
-          vault: { id: vault.id, name: vault.name },
-        }
-      : { result: true, code: null, reason: null, message: null, vault: null },
-  };
 }
