@@ -12,6 +12,7 @@ import type { CheckpointService } from './checkpoints.js';
 import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
 import type { CbrServices } from './index.js';
+import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
 /** What an engine offers beyond the services' port: the listing of a vault's backups (record import). */
@@ -23,6 +24,7 @@ export interface ProtocolDeps {
   vaults: VaultService;
   checkpoints: CheckpointService;
   backups: BackupService;
+  operationLogs: OperationLogService;
   /** Catalog reads the services do not offer (vault of a resource, children, updates). */
   cbr: CbrServices['cbrStore'];
   cinder: CinderRecords;
@@ -45,17 +47,27 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     vaults: VaultService;
     checkpoints: CheckpointService;
     backups: BackupService;
+    operationLogs: OperationLogService;
     cinderRecords: CinderRecords;
     hssRecords: HssRecords;
     cbrStore: CbrServices['cbrStore'];
   }>;
-  if (!s.vaults || !s.checkpoints || !s.backups || !s.cinderRecords || !s.hssRecords || !s.cbrStore) {
+  if (
+    !s.vaults ||
+    !s.checkpoints ||
+    !s.backups ||
+    !s.operationLogs ||
+    !s.cinderRecords ||
+    !s.hssRecords ||
+    !s.cbrStore
+  ) {
     throw new AppError('unavailable', 'The backup services are not running.');
   }
   const deps: ProtocolDeps = {
     vaults: s.vaults,
     checkpoints: s.checkpoints,
     backups: s.backups,
+    operationLogs: s.operationLogs,
     cbr: s.cbrStore,
     cinder: s.cinderRecords,
     hss: s.hssRecords,

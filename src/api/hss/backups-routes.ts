@@ -18,22 +18,17 @@ import {
 import { backCopy, backupDetail, restoreLog, vaultInfo } from './views.js';
 
 export function registerBackupRoutes(r: HssRoutes): void {
-  const { typed, deps, preHandler, pid } = r;
+  const { typed, deps, route, pid } = r;
 
   // -------------------------------------------------------------------- backups
 
   typed.get(
     '/:project_id/ransomware/backup/:backup_id/detail',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ShowBackupInfoByBackupId (seed 004)',
-        params: BackupIdParams,
-        querystring: Query,
-        response: { 200: BackupDetail },
-      },
-    },
+    route('ShowBackupInfoByBackupId (seed 004)', {
+      params: BackupIdParams,
+      querystring: Query,
+      response: { 200: BackupDetail },
+    }),
     async (request) => {
       const got = await getHostBackup(deps(), pid(request), request.params.backup_id);
       return backupDetail(got.backup, got.children);
@@ -42,16 +37,11 @@ export function registerBackupRoutes(r: HssRoutes): void {
 
   typed.get(
     '/:project_id/ransomware/backup/:backup_id',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListBackedupByHostId: backups of a host',
-        params: BackupIdParams,
-        querystring: Query,
-        response: { 200: BackCopyList },
-      },
-    },
+    route('ListBackedupByHostId: backups of a host', {
+      params: BackupIdParams,
+      querystring: Query,
+      response: { 200: BackCopyList },
+    }),
     async (request) => {
       const q = request.query as Q;
       const hostId = request.params.backup_id;
@@ -76,15 +66,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
 
   typed.post(
     '/:project_id/ransomware/duplication/:backup_id/restore',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'RestoreDuplicationInfo: restore a backup',
-        params: BackupIdParams,
-        body: RestoreBody,
-      },
-    },
+    route('RestoreDuplicationInfo: restore a backup', { params: BackupIdParams, body: RestoreBody }),
     async (request, reply) => {
       const body = request.body;
       const mappings = body.mappings?.map((m) => ({ backupId: m.backup_id, volumeId: m.volume_id }));
@@ -98,10 +80,7 @@ export function registerBackupRoutes(r: HssRoutes): void {
 
   typed.delete(
     '/:project_id/ransomware/duplication/:backup_id',
-    {
-      preHandler,
-      schema: { tags: ['hss'], summary: 'DeleteDuplicationInfo: delete a backup', params: BackupIdParams },
-    },
+    route('DeleteDuplicationInfo: delete a backup', { params: BackupIdParams }),
     async (request, reply) => {
       await deleteHostBackup(deps(), pid(request), request.params.backup_id);
       reply200(reply);
@@ -112,23 +91,18 @@ export function registerBackupRoutes(r: HssRoutes): void {
 
   typed.get(
     '/:project_id/ransomware/backup/operation-logs',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListOperationLogsByVaultName: restore logs',
-        params: ProjectParams,
-        querystring: Query,
-        response: { 200: RestoreLogList },
-      },
-    },
+    route('ListOperationLogsByVaultName: restore logs', {
+      params: ProjectParams,
+      querystring: Query,
+      response: { 200: RestoreLogList },
+    }),
     async (request) => {
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
       const status = oneOf(q, 'status', OPERATION_STATUSES);
       const resourceName = one(q, 'resource_name');
       const from = daysAgo(q, deps().now());
-      const { items, count } = await deps().cbr.listOplogs({
+      const { items, count } = await deps().operationLogs.list({
         projectId: pid(request),
         operationType: 'restore',
         ...(status ? { status } : {}),
@@ -145,16 +119,11 @@ export function registerBackupRoutes(r: HssRoutes): void {
 
   typed.get(
     '/:project_id/ransomware/optional/vaults',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListBackupVaults: server vaults usable for protection',
-        params: ProjectParams,
-        querystring: Query,
-        response: { 200: BackupVaultList },
-      },
-    },
+    route('ListBackupVaults: server vaults usable for protection', {
+      params: ProjectParams,
+      querystring: Query,
+      response: { 200: BackupVaultList },
+    }),
     async (request) => {
       const q = request.query as Q;
       const { offset, limit } = paging(q, false);

@@ -37,7 +37,12 @@ export async function hssApi(app: FastifyInstance, opts: { ctx: AppContext }): P
   // Looked up per request: the services may be built after the plugin is registered.
   const deps = () => protocolDeps(ctx);
 
-  const routes = { typed, deps, preHandler, pid };
+  const route = <S extends object>(summary: string, schema: S) => ({
+    preHandler,
+    schema: { tags: ['hss'], summary, ...schema },
+  });
+
+  const routes = { typed, deps, route, pid };
   registerBackupRoutes(routes);
   registerPolicyRoutes(routes);
   registerProtectionRoutes(routes);

@@ -27,22 +27,17 @@ import {
 import { backupPolicy, protectionPolicy } from './views.js';
 
 export function registerPolicyRoutes(r: HssRoutes): void {
-  const { typed, deps, preHandler, pid } = r;
+  const { typed, deps, route, pid } = r;
 
   // -------------------------------------------------------------------- backup policies
 
   typed.get(
     '/:project_id/ransomware/backup/policies',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListBackupPolicy',
-        params: ProjectParams,
-        querystring: Query,
-        response: { 200: BackupPolicyList },
-      },
-    },
+    route('ListBackupPolicy', {
+      params: ProjectParams,
+      querystring: Query,
+      response: { 200: BackupPolicyList },
+    }),
     async (request) => {
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
@@ -58,43 +53,19 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.get(
     '/:project_id/backup/policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ShowBackupPolicyInfo',
-        params: ProjectParams,
-        response: { 200: BackupPolicy },
-      },
-    },
+    route('ShowBackupPolicyInfo', { params: ProjectParams, response: { 200: BackupPolicy } }),
     async (request) => backupPolicy(await protectionVaultPolicy(deps(), pid(request))),
   );
 
   typed.get(
     '/:project_id/backup/:policy_id',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ShowSingleBackupPolicyInfo',
-        params: PolicyIdParams,
-        response: { 200: BackupPolicy },
-      },
-    },
+    route('ShowSingleBackupPolicyInfo', { params: PolicyIdParams, response: { 200: BackupPolicy } }),
     async (request) => backupPolicy(await getBackupPolicy(deps(), pid(request), request.params.policy_id)),
   );
 
   typed.put(
     '/:project_id/backup/policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'UpdateBackupPolicyInfo',
-        params: ProjectParams,
-        body: UpdateBackupPolicyBody,
-      },
-    },
+    route('UpdateBackupPolicyInfo', { params: ProjectParams, body: UpdateBackupPolicyBody }),
     async (request, reply) => {
       const body = request.body;
       await updateBackupPolicy(deps(), pid(request), body.policy_id, {
@@ -110,15 +81,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.post(
     '/:project_id/ransomware/backup/associate-policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'AssociateBackupPolicy',
-        params: ProjectParams,
-        body: AssociatePolicyBody,
-      },
-    },
+    route('AssociateBackupPolicy', { params: ProjectParams, body: AssociatePolicyBody }),
     async (request, reply) => {
       await associateBackupPolicy(deps(), pid(request), request.body.vault_id, request.body.policy_id);
       reply200(reply);
@@ -129,16 +92,11 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.get(
     '/:project_id/ransomware/protection/policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'ListProtectionPolicy',
-        params: ProjectParams,
-        querystring: Query,
-        response: { 200: ProtectionPolicyList },
-      },
-    },
+    route('ListProtectionPolicy', {
+      params: ProjectParams,
+      querystring: Query,
+      response: { 200: ProtectionPolicyList },
+    }),
     async (request) => {
       const q = request.query as Q;
       const { offset, limit } = paging(q, false);
@@ -158,15 +116,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.post(
     '/:project_id/ransomware/protection/policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'AddProtectionPolicy',
-        params: ProjectParams,
-        body: ProtectionPolicyCreate,
-      },
-    },
+    route('AddProtectionPolicy', { params: ProjectParams, body: ProtectionPolicyCreate }),
     async (request, reply) => {
       await createProtectionPolicy(deps(), pid(request), request.body);
       reply200(reply);
@@ -175,15 +125,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.put(
     '/:project_id/ransomware/protection/policy',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'UpdateProtectionPolicy',
-        params: ProjectParams,
-        body: ProtectionPolicyUpdate,
-      },
-    },
+    route('UpdateProtectionPolicy', { params: ProjectParams, body: ProtectionPolicyUpdate }),
     async (request, reply) => {
       await updateProtectionPolicy(deps(), pid(request), request.body.policy_id, request.body);
       reply200(reply);
@@ -192,10 +134,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
 
   typed.delete(
     '/:project_id/ransomware/protection/policy',
-    {
-      preHandler,
-      schema: { tags: ['hss'], summary: 'DeleteProtectionPolicy', params: ProjectParams, querystring: Query },
-    },
+    route('DeleteProtectionPolicy', { params: ProjectParams, querystring: Query }),
     async (request, reply) => {
       const id = one(request.query as Q, 'policy_id');
       if (!id) throw invalidField('policy_id', 'is required');

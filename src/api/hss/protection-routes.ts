@@ -20,16 +20,13 @@ import {
 import { vaultInfo } from './views.js';
 
 export function registerProtectionRoutes(r: HssRoutes): void {
-  const { typed, deps, preHandler, pid } = r;
+  const { typed, deps, route, pid } = r;
 
   // -------------------------------------------------------------------- protection on / off
 
   typed.post(
     '/:project_id/ransomware/protection/open',
-    {
-      preHandler,
-      schema: { tags: ['hss'], summary: 'StartProtection', params: ProjectParams, body: StartProtectionBody },
-    },
+    route('StartProtection', { params: ProjectParams, body: StartProtectionBody }),
     async (request, reply) => {
       const b = request.body;
       const ids = [...b.host_id_list, ...(b.backup_resources?.resource_list ?? []).map((x) => x.host_id)];
@@ -64,15 +61,7 @@ export function registerProtectionRoutes(r: HssRoutes): void {
 
   typed.post(
     '/:project_id/ransomware/protection/batch-open',
-    {
-      preHandler,
-      schema: {
-        tags: ['hss'],
-        summary: 'BatchStartProtection',
-        params: ProjectParams,
-        body: BatchStartProtectionBody,
-      },
-    },
+    route('BatchStartProtection', { params: ProjectParams, body: BatchStartProtectionBody }),
     async (request, reply) => {
       const b = request.body;
       await openProtection(deps(), pid(request), {
@@ -91,10 +80,7 @@ export function registerProtectionRoutes(r: HssRoutes): void {
 
   typed.post(
     '/:project_id/ransomware/protection/close',
-    {
-      preHandler,
-      schema: { tags: ['hss'], summary: 'StopProtection', params: ProjectParams, body: StopProtectionBody },
-    },
+    route('StopProtection', { params: ProjectParams, body: StopProtectionBody }),
     async (request, reply) => {
       await closeProtection(deps(), pid(request), request.body.host_id_list);
       reply200(reply);
@@ -133,16 +119,11 @@ export function registerProtectionRoutes(r: HssRoutes): void {
   ] as const) {
     typed.get(
       url,
-      {
-        preHandler,
-        schema: {
-          tags: ['hss'],
-          summary: nodes ? 'ListRansomwareProtectionNodes' : 'ListProtectionServer',
-          params: ProjectParams,
-          querystring: Query,
-          response: { 200: ProtectionServerList },
-        },
-      },
+      route(nodes ? 'ListRansomwareProtectionNodes' : 'ListProtectionServer', {
+        params: ProjectParams,
+        querystring: Query,
+        response: { 200: ProtectionServerList },
+      }),
       async (request) => protectedServers(request, nodes),
     );
   }
