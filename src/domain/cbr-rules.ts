@@ -1,5 +1,6 @@
 // Rules of the backup lifecycle: which backups may be restored or deleted, how a checkpoint's status follows
 // from its backups. Plain functions, no I/O.
+import { isBackingUp } from './backup-status.js';
 import type { Backup, BackupStatus, CheckpointStatus, ResourceKind } from './cbr-model.js';
 
 export function canRestore(b: Pick<Backup, 'status'>): boolean {
@@ -13,14 +14,14 @@ export function canDelete(b: Pick<Backup, 'status'>): boolean {
 /** Status a checkpoint shows, derived from its top-level backups. */
 export function checkpointStatusOf(statuses: BackupStatus[]): CheckpointStatus {
   if (statuses.length === 0) return 'error';
-  if (statuses.some((s) => s === 'protecting' || s === 'waiting_protect')) return 'protecting';
+  if (statuses.some(isBackingUp)) return 'protecting';
   if (statuses.every((s) => s === 'error')) return 'error';
   return 'available';
 }
 
 /** The status a server backup takes from its disk children once they have all finished. */
 export function serverStatusOf(children: BackupStatus[]): BackupStatus {
-  if (children.some((s) => s === 'protecting' || s === 'waiting_protect')) return 'protecting';
+  if (children.some(isBackingUp)) return 'protecting';
   if (children.length === 0 || children.some((s) => s === 'error')) return 'error';
   return 'available';
 }
