@@ -5,7 +5,7 @@ import { startCinderListener } from '../api/cinder/listener.js';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { type AppContext, openContext } from '../context.js';
-import { startScheduler } from '../jobs/scheduler.js';
+import { type Scheduler, startScheduler } from '../jobs/scheduler.js';
 import { runDuePolicies } from '../services/policy-runs.js';
 import { protocolDeps } from '../services/protocol-deps.js';
 
@@ -21,6 +21,8 @@ export interface RunningServer {
   /** Set on the first start when the admin password was generated. */
   generatedAdminPassword: string | null;
   adminProjectId: string | null;
+  /** The backup policy scheduler (its `tick()` runs a pass now). */
+  policies: Scheduler;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,17 @@ function urlOf(address: string | { address: string; port: number } | null, fallb
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const ctx = await openContext(config, { log, engine: true });
+export interface StartServerOptions {
+  /** The clock of the whole process (default: the system's). */
+  now?: () => Date;
+}
+
+export async function startServer(
+  config: Config,
+  log: Logger,
+  opts: StartServerOptions = {},
+): Promise<RunningServer> {
+  const ctx = await openContext(config, { log, engine: true, ...(opts.now ? { now: opts.now } : {}) });
   const closers: Array<() => Promise<void>> = [];
   try {
     const boot = await ctx.identity.bootstrap(config.adminPassword);
@@ -65,6 +76,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       cinderUrl,
       generatedAdminPassword: boot.generatedPassword,
       adminProjectId: admin?.id ?? null,
+      policies,
       async close() {
         for (const c of closers.reverse()) await c().catch(() => undefined);
         await ctx.close();
