@@ -104,17 +104,16 @@ export interface NewBackupCycle {
   patterns: string[];
 }
 
-/** A new, unbound backup policy from a protection request's backup cycle (fields named as in that body). */
-export async function createBackupPolicy(
-  deps: ProtocolDeps,
-  projectId: string,
-  cycle: NewBackupCycle,
-): Promise<string> {
+/**
+ * The row of a new, unbound backup policy from a protection request's backup cycle, checked (fields named as
+ * in that body); the caller stores it once the rest of its request is checked too.
+ */
+export function newBackupPolicy(projectId: string, cycle: NewBackupCycle): BackupPolicyRow {
   checkSchedulePatterns('backup_cycle.trigger.properties.pattern', cycle.patterns);
   const def = checkOperationDefinition('backup_cycle.operation_definition', cycle.operationDefinition);
   const now = nowTimestamp();
   const id = randomUUID();
-  await deps.hss.insertBackupPolicy({
+  return {
     id,
     project_id: projectId,
     name: `hss-backup-policy-${id.slice(0, 8)}`,
@@ -127,8 +126,7 @@ export async function createBackupPolicy(
     last_run_at: null,
     created_at: now,
     updated_at: now,
-  });
-  return id;
+  };
 }
 
 /** Server vaults of the project (name substring, id), with their backup policy, one page of them. */
@@ -204,8 +202,8 @@ function protectionPolicyRow(
   };
 }
 
-/** Creates a protection policy (its id given or new). */
-export async function createProtectionPolicy(
+/** The row of a new protection policy (its id given or new), checked but not stored yet. */
+export async function newProtectionPolicy(
   deps: ProtocolDeps,
   projectId: string,
   b: ProtectionPolicyFields & { policy_id?: string },
@@ -213,7 +211,16 @@ export async function createProtectionPolicy(
   const id = b.policy_id || randomUUID();
   if (await deps.hss.getProtectionPolicy(projectId, id))
     throw invalidField('policy_id', `policy ${id} already exists`);
-  const row = protectionPolicyRow(projectId, id, b, nowTimestamp());
+  return protectionPolicyRow(projectId, id, b, nowTimestamp());
+}
+
+/** Creates a protection policy (its id given or new). */
+export async function createProtectionPolicy(
+  deps: ProtocolDeps,
+  projectId: string,
+  b: ProtectionPolicyFields & { policy_id?: string },
+): Promise<ProtectionPolicyRow> {
+  const row = await newProtectionPolicy(deps, projectId, b);
   await deps.hss.insertProtectionPolicy(row);
   return row;
 }

@@ -8,10 +8,10 @@ import type { Server } from '../domain/inventory.js';
 import {
   type NewBackupCycle,
   type ProtectionPolicyFields,
-  createBackupPolicy,
-  createProtectionPolicy,
   getBackupPolicy,
   missing,
+  newBackupPolicy,
+  newProtectionPolicy,
   serverVault,
 } from './hss-policies.js';
 import type { BackupPolicyRow, ProtectedHost, ProtectionPolicyRow } from './hss-records.js';
@@ -35,7 +35,10 @@ export interface OpenProtectionRequest {
   hosts: Array<{ hostId: string; agentId: string }>;
 }
 
-/** Opens (or changes) protection of hosts; everything is checked before anything changes. */
+/**
+ * Opens (or changes) protection of hosts. The whole request is checked before anything is stored (the
+ * policies it creates included), so a refused request leaves nothing behind.
+ */
 export async function openProtection(
   deps: ProtocolDeps,
   projectId: string,
@@ -43,10 +46,6 @@ export async function openProtection(
 ): Promise<void> {
   if (r.backup === 'opened' && r.vaultRequired && !r.vaultId)
     throw invalidField('vault_id', 'is required to open backup protection');
-  let protectionPolicyId = r.protectionPolicyId;
-  if (!protectionPolicyId && r.createProtectionPolicy) {
-    protectionPolicyId = (await createProtectionPolicy(deps, projectId, r.createProtectionPolicy)).id;
-  }
   if (r.hosts.length === 0) throw invalidField('host_id_list', 'must name at least one host');
   for (const [i, h] of r.hosts.entries()) {
     await deps.inventory.getServer(projectId, h.hostId).catch((err) => {
@@ -57,30 +56,41 @@ export async function openProtection(
       throw err;
     });
   }
+  const newPolicy =
+    !r.protectionPolicyId && r.createProtectionPolicy
+      ? await newProtectionPolicy(deps, projectId, r.createProtectionPolicy)
+      : null;
+  const protectionPolicyId = r.protectionPolicyId || newPolicy?.id || null;
   if (r.ransom === 'opened' && !protectionPolicyId) {
     throw invalidField(
       'protection_policy_id',
       'is required (or create_protection_policy) to open ransomware protection',
     );
   }
-  if (protectionPolicyId && !(await deps.hss.getProtectionPolicy(projectId, protectionPolicyId))) {
-    throw missing('protection policy', protectionPolicyId);
+  if (r.protectionPolicyId && !(await deps.hss.getProtectionPolicy(projectId, r.protectionPolicyId))) {
+    throw missing('protection policy', r.protectionPolicyId);
   }
   let vault: Vault | null = null;
+  let backupPolicyId: string | null = null;
+  let newBackup: BackupPolicyRow | null = null;
   if (r.backup === 'opened') {
-    vault = r.vaultId
-      ? await serverVault(deps, projectId, r.vaultId, 'vault_id')
-      : await deps.vaults.defaultVault(projectId, 'server');
-    let backupPolicyId: string | null = null;
     if (r.backupPolicyId) {
       backupPolicyId = (await getBackupPolicy(deps, projectId, r.backupPolicyId)).id;
     } else if (r.cycle?.policyId) {
       backupPolicyId = (await getBackupPolicy(deps, projectId, r.cycle.policyId)).id;
     } else if (r.cycle?.patterns) {
-      backupPolicyId = await createBackupPolicy(deps, projectId, { ...r.cycle, patterns: r.cycle.patterns });
+      newBackup = newBackupPolicy(projectId, { ...r.cycle, patterns: r.cycle.patterns });
+      backupPolicyId = newBackup.id;
     }
-    if (backupPolicyId)
-      await deps.hss.associateBackupPolicy(projectId, backupPolicyId, vault.id, nowTimestamp());
+    // The project's default server vault is made on first use, so it comes last of the checks.
+    vault = r.vaultId
+      ? await serverVault(deps, projectId, r.vaultId, 'vault_id')
+      : await deps.vaults.defaultVault(projectId, 'server');
+  }
+  if (newPolicy) await deps.hss.insertProtectionPolicy(newPolicy);
+  if (newBackup) await deps.hss.insertBackupPolicy(newBackup);
+  if (vault && backupPolicyId) {
+    await deps.hss.associateBackupPolicy(projectId, backupPolicyId, vault.id, nowTimestamp());
   }
   for (const h of r.hosts) {
     const now = nowTimestamp();
