@@ -107,7 +107,7 @@ export async function describeBackups(deps: ProtocolDeps, items: Backup[]): Prom
   }
   const vaults = new Map<string, Vault | null>();
   for (const b of items) {
-    if (!vaults.has(b.vaultId)) vaults.set(b.vaultId, await deps.cbr.getVault(b.projectId, b.vaultId));
+    if (!vaults.has(b.vaultId)) vaults.set(b.vaultId, await deps.cbr.vaults.getVault(b.projectId, b.vaultId));
   }
   return items.map((b) => {
     const x = extras.get(b.id) ?? null;
@@ -167,7 +167,7 @@ async function vaultFor(
   volumeId: string,
   container: string | null,
 ): Promise<Vault> {
-  const boundId = await deps.cbr.vaultOfResource(caller.projectId, volumeId);
+  const boundId = await deps.cbr.vaults.vaultOfResource(caller.projectId, volumeId);
   const bound = boundId ? await deps.vaults.get(caller.projectId, boundId) : null;
   if (container === null || container === '') {
     return bound ?? deps.vaults.defaultVault(caller.projectId, 'disk');

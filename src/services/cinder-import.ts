@@ -40,7 +40,7 @@ export async function importRecord(
   rec: BackupRecordV1,
 ): Promise<Backup> {
   const r = rec.backup;
-  if (await deps.cbr.getBackup(r.id)) throw invalidBackup('Backup already exists in database.');
+  if (await deps.cbr.backups.getBackup(r.id)) throw invalidBackup('Backup already exists in database.');
   const owner = await deps.cinder.vaultProject(r.vault_id);
   if (owner !== null && owner !== caller.projectId) {
     throw invalidBackup(`the record's vault ${r.vault_id} belongs to another project.`);
@@ -52,7 +52,7 @@ export async function importRecord(
     throw invalidBackup(`the data of backup ${r.id} is not in vault ${r.vault_id}.`);
   }
   const now = nowTimestamp();
-  let vault: Vault | null = await deps.cbr.getVault(caller.projectId, r.vault_id);
+  let vault: Vault | null = await deps.cbr.vaults.getVault(caller.projectId, r.vault_id);
   if (vault && vault.objectType !== 'disk') {
     throw invalidBackup(
       `vault ${vault.id} holds server backups; a volume backup cannot be registered in it.`,

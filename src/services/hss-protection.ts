@@ -110,7 +110,7 @@ export async function openProtection(
       updated_at: now,
     };
     if (vault) {
-      const bound = await deps.cbr.vaultOfResource(projectId, h.hostId);
+      const bound = await deps.cbr.vaults.vaultOfResource(projectId, h.hostId);
       if (bound && bound !== vault.id) {
         row.backup_protection_status = 'failed_to_turn_on_backup';
         row.backup_error_code = 1;
@@ -135,7 +135,7 @@ async function leaveVault(
   hostId: string,
   vaultId: string,
 ): Promise<void> {
-  if ((await deps.cbr.vaultOfResource(projectId, hostId)) === vaultId) {
+  if ((await deps.cbr.vaults.vaultOfResource(projectId, hostId)) === vaultId) {
     await deps.vaults.removeResources(projectId, vaultId, [hostId]);
   }
 }
@@ -214,8 +214,8 @@ export async function listProtectedServers(
   const items: ProtectedServer[] = [];
   for (const server of matched.slice(f.offset, f.offset + f.limit)) {
     const host = rows.get(server.id) ?? null;
-    const vaultId = await deps.cbr.vaultOfResource(projectId, server.id);
-    const vault = vaultId ? await deps.cbr.getVault(projectId, vaultId) : null;
+    const vaultId = await deps.cbr.vaults.vaultOfResource(projectId, server.id);
+    const vault = vaultId ? await deps.cbr.vaults.getVault(projectId, vaultId) : null;
     const backupPolicy = vault ? await deps.hss.backupPolicyOfVault(projectId, vault.id) : null;
     const protectionPolicy = host?.protection_policy_id
       ? await deps.hss.getProtectionPolicy(projectId, host.protection_policy_id)

@@ -23,8 +23,8 @@ export function protectableStatus(x: Server | Volume): string {
 }
 
 async function describe(deps: ProtocolDeps, projectId: string, x: Server | Volume): Promise<Protectable> {
-  const vaultId = await deps.cbr.vaultOfResource(projectId, x.id);
-  const vault = vaultId ? await deps.cbr.getVault(projectId, vaultId) : null;
+  const vaultId = await deps.cbr.vaults.vaultOfResource(projectId, x.id);
+  const vault = vaultId ? await deps.cbr.vaults.getVault(projectId, vaultId) : null;
   return { resource: x, status: protectableStatus(x), vault };
 }
 

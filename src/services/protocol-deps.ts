@@ -6,12 +6,12 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../domain/errors.js';
 import type { IdentityService } from '../domain/identity-service.js';
 import type { InventoryService } from '../domain/inventory.js';
+import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { BackupService } from './backups.js';
 import type { CheckpointService } from './checkpoints.js';
 import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
-import type { CbrServices } from './index.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -25,8 +25,8 @@ export interface ProtocolDeps {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
-  /** Catalog reads the services do not offer (vault of a resource, children, updates). */
-  cbr: CbrServices['cbrStore'];
+  /** CBR's repositories, for the reads the CBR services do not offer (the vault a resource is in). */
+  cbr: CbrRepositories;
   cinder: CinderRecords;
   hss: HssRecords;
   identity: IdentityService;
@@ -50,7 +50,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     operationLogs: OperationLogService;
     cinderRecords: CinderRecords;
     hssRecords: HssRecords;
-    cbrStore: CbrServices['cbrStore'];
+    cbrRepositories: CbrRepositories;
   }>;
   if (
     !s.vaults ||
@@ -59,7 +59,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     !s.operationLogs ||
     !s.cinderRecords ||
     !s.hssRecords ||
-    !s.cbrStore
+    !s.cbrRepositories
   ) {
     throw new AppError('unavailable', 'The backup services are not running.');
   }
@@ -68,7 +68,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: s.checkpoints,
     backups: s.backups,
     operationLogs: s.operationLogs,
-    cbr: s.cbrStore,
+    cbr: s.cbrRepositories,
     cinder: s.cinderRecords,
     hss: s.hssRecords,
     identity: ctx.identity,
