@@ -621,6 +621,8 @@ export class IdentityService {
         'bad-date': 'X-Sdk-Date is not YYYYMMDDTHHMMSSZ.',
         'stale-date': 'X-Sdk-Date is more than 15 minutes from the server time.',
         'missing-header': 'A signed header is missing from the request.',
+        'unsigned-payload': 'X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD is refused for a request with a body.',
+        'content-sha-mismatch': 'X-Sdk-Content-Sha256 does not match the body received.',
         mismatch: 'The request signature does not match.',
       };
       throw new AppError('unauthenticated', why[check.reason]);
