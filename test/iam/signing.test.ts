@@ -2,6 +2,7 @@
 // write's signature is spent once, across a restart and across two nodes sharing one catalog.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { SDK_DATE_WINDOW_MS } from '../../src/domain/identity-signing.js';
@@ -51,7 +52,10 @@ describe('AK/SK signing: coverage, freshness and replay', () => {
     ak = c.access;
     sk = c.secret;
   });
-  after(async () => p.close());
+  after(async () => {
+    await p.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   const sign = (
     method: string,
