@@ -1,5 +1,5 @@
 // Every catalog migration, in order. Names sort lexically = apply order.
-// PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030: add one import and one entry each.
+// PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030–0039: add one import and one entry each.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_inventory.js';
