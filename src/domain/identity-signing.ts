@@ -170,7 +170,11 @@ export function parseSdkDate(value: string): Date | null {
 }
 
 export type SignatureCheck =
-  | { ok: true /** The signed X-Sdk-Date. */; date: Date }
+  | {
+      ok: true;
+      /** The signed X-Sdk-Date. */
+      date: Date;
+    }
   | {
       ok: false;
       reason:
@@ -206,10 +210,11 @@ export function verifySdkSignature(
 }
 
 /**
- * Methods whose signature may be used once: a write replayed within the date window would be done twice.
- * Reads (GET, HEAD, OPTIONS) stay replayable within the window; they change nothing.
+ * Methods whose signature may be used once (POST, PUT, PATCH, DELETE, and any other that is not a read): a write
+ * replayed within the date window would be done twice. Reads (GET, HEAD, OPTIONS) stay replayable within the
+ * window; they change nothing.
  */
 export function isWriteMethod(method: string): boolean {
   const m = method.toUpperCase();
-  return m === 'POST' || m === 'PUT' || m === 'PATCH' || m === 'DELETE';
+  return m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS';
 }

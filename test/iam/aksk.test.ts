@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   EMPTY_BODY_SHA256,
   canonicalRequest,
+  isWriteMethod,
   parseSdkAuthorization,
   payloadHash,
   sign,
@@ -113,6 +114,11 @@ describe('SDK-HMAC-SHA256 canonical request (vectors)', () => {
       ok: true,
       hash: 'UNSIGNED-PAYLOAD',
     });
+  });
+
+  test('every method but GET, HEAD and OPTIONS spends its signature', () => {
+    for (const m of ['POST', 'put', 'PATCH', 'DELETE', 'PROPFIND']) assert.equal(isWriteMethod(m), true, m);
+    for (const m of ['GET', 'head', 'OPTIONS']) assert.equal(isWriteMethod(m), false, m);
   });
 
   test('malformed Authorization headers are not parsed', () => {

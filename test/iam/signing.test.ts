@@ -233,8 +233,15 @@ describe('AK/SK signing: coverage, freshness and replay', () => {
     expectCbr401(again);
     assert.match(again.json.error_msg, /used already/);
     assert.equal(await vaultsNamed('replayed'), 1);
+    // An update (PUT) too.
+    const id = (await send(sign('GET', `/v3/${project}/vaults?name=replayed`))).json.vaults[0].id;
+    const rename = sign('PUT', `/v3/${project}/vaults/${id}`, {
+      body: JSON.stringify({ vault: { name: 'renamed' } }),
+    });
+    expect(await send(rename), 200);
+    expectCbr401(await send(rename));
     // A read is replayable within the window.
-    const read = sign('GET', `/v3/${project}/vaults?name=replayed`);
+    const read = sign('GET', `/v3/${project}/vaults?name=renamed`);
     for (let i = 0; i < 3; i++) {
       const r = await send(read);
       expect(r, 200);
