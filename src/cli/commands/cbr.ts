@@ -2,6 +2,8 @@
 // identity API (OPENCBR_URL, OPENCBR_USER, OPENCBR_PASSWORD, OPENCBR_PROJECT, OPENCBR_DOMAIN or flags;
 // OPENCBR_TOKEN skips the login). Long operations poll the API and show progress until they finish.
 import { type Command, Option } from 'commander';
+import { BUSY } from '../../domain/backup-status.js';
+import { resourceKindOf, resourceTypeOf } from '../../domain/resource-types.js';
 import type { GlobalOptions } from '../admin-context.js';
 import { printObject, printRows } from '../output.js';
 
@@ -135,14 +137,8 @@ class ProgressDisplay {
   }
 }
 
-const TRANSIENT = [
-  'protecting',
-  'restoring',
-  'deleting',
-  'waiting_protect',
-  'waiting_restore',
-  'waiting_delete',
-];
+/** A backup in one of these is still being made, restored from or deleted: the CLI waits for it. */
+const TRANSIENT: readonly string[] = BUSY;
 
 async function waitForBackups(c: CbrClient, query: string, quiet: boolean, intervalMs = 500): Promise<J[]> {
   const display = new ProgressDisplay();
@@ -167,7 +163,7 @@ const backupColumns = [
   { header: 'Name', value: (b: J) => b.name },
   {
     header: 'Resource',
-    value: (b: J) => `${b.resource_name} (${b.resource_type === 'OS::Nova::Server' ? 'server' : 'volume'})`,
+    value: (b: J) => `${b.resource_name} (${resourceKindOf(String(b.resource_type)) ?? 'volume'})`,
   },
   { header: 'Status', value: (b: J) => b.status },
   { header: 'Size GB', value: (b: J) => b.resource_size },
@@ -191,7 +187,7 @@ export function registerCbrCommands(program: Command, globals: () => GlobalOptio
     async (o: ConnOptions & { name: string; type: 'server' | 'disk'; size: string; resource: string[] }) => {
       const c = await CbrClient.login(o);
       const size = Number(o.size);
-      const type = o.type === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume';
+      const type = resourceTypeOf(o.type === 'server' ? 'server' : 'volume');
       const { vault: v } = await c.call('POST', '/vaults', {
         vault: {
           name: o.name,
@@ -231,7 +227,7 @@ export function registerCbrCommands(program: Command, globals: () => GlobalOptio
   ).action(async (id: string, o: ConnOptions & { resource: string[] }) => {
     const c = await CbrClient.login(o);
     const { vault: v } = await c.call('GET', `/vaults/${id}`);
-    const type = v.billing.object_type === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume';
+    const type = resourceTypeOf(v.billing.object_type === 'server' ? 'server' : 'volume');
     const r = await c.call('POST', `/vaults/${id}/addresources`, {
       resources: o.resource.map((x) => ({ id: x, type })),
     });
