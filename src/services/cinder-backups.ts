@@ -4,7 +4,7 @@
 import { CINDER_STATUSES, hasCompleteData, statusesOfCinder } from '../domain/backup-status.js';
 import type { Backup, BackupStatus, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, nowTimestamp } from '../domain/cbr-rules.js';
-import { isAppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import {
   backupNotFound,
   badRequest,
@@ -52,6 +52,11 @@ export interface CinderBackupView {
   vaultUserId?: string | null;
   hasDependents: boolean;
   objectCount: number | null;
+}
+
+/** Cinder's admin-only calls (record export and import, reset-status and force-delete), as its policy words it. */
+export function requireCinderAdmin(caller: CinderCaller, action: string): void {
+  if (!caller.isAdmin) throw new AppError('forbidden', `Policy does not allow ${action} to be performed.`);
 }
 
 /** A backup Cinder may see: a volume backup of the caller's project that is not one disk of a server backup. */

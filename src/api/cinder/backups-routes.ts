@@ -14,6 +14,7 @@ import {
   extrasOf,
   listCinderBackups,
   loadCinderBackup,
+  requireCinderAdmin,
   resetCinderBackupStatus,
   restoreCinderBackup,
   updateCinderBackup,
@@ -266,8 +267,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
       },
       async (request) => {
         const scope = scopeOf(request, ctx, root);
-        if (!scope.isAdmin)
-          throw new AppError('forbidden', 'Policy does not allow backup:export-import to be performed.');
+        requireCinderAdmin(callerOf(scope), 'backup:export-import');
         const id = (request.params as { backup_id: string }).backup_id;
         const { backup, vaultName, extra } = await backupForExport(protocolDeps(ctx), callerOf(scope), id);
         return {
@@ -294,8 +294,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
       },
       async (request, reply) => {
         const scope = scopeOf(request, ctx, root);
-        if (!scope.isAdmin)
-          throw new AppError('forbidden', 'Policy does not allow backup:export-import to be performed.');
+        requireCinderAdmin(callerOf(scope), 'backup:export-import');
         const rec = (request.body as ImportRecordBody)['backup-record'];
         const decoded = decodeRecord(rec.backup_service, rec.backup_url);
         const imported = await importRecord(protocolDeps(ctx), callerOf(scope), decoded);
@@ -316,8 +315,7 @@ export function registerBackupRoutes(r: RouteRegistration): void {
       },
       async (request, reply) => {
         const scope = scopeOf(request, ctx, root);
-        if (!scope.isAdmin)
-          throw new AppError('forbidden', 'Policy does not allow this admin action to be performed.');
+        requireCinderAdmin(callerOf(scope), 'this admin action');
         const id = (request.params as { backup_id: string }).backup_id;
         const body = request.body as ActionBody;
         if ('os-force_delete' in body) {
