@@ -66,7 +66,10 @@ describe('serve runs backup policies', () => {
       backup_protection_status: 'opened',
       backup_cycle: {
         operation_definition: { max_backups: 3 },
-        trigger: { properties: { pattern: ['FREQ=DAILY;BYHOUR=0;BYMINUTE=0'] } },
+        // Half a day away from now, so no slot falls between the policy's creation and the first pass.
+        trigger: {
+          properties: { pattern: [`FREQ=DAILY;BYHOUR=${(new Date().getUTCHours() + 12) % 24};BYMINUTE=0`] },
+        },
       },
       agent_id_list: [],
       host_id_list: [serverId],
