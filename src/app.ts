@@ -4,14 +4,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { renderCbrError } from './api/cbr/errors.js';
 import cbrPlugin from './api/cbr/plugin.js';
+import { renderFault } from './api/cinder/faults.js';
 import cinderPlugin from './api/cinder/plugin.js';
+import { renderHssError } from './api/hss/errors.js';
 import hssPlugin from './api/hss/plugin.js';
 import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
 import { cbrErrorBody } from './api/opencbr/errors.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
 import type { AppContext } from './context.js';
 import { AppError, toAppError } from './domain/errors.js';
+import { checkRequestText } from './domain/text-rules.js';
 
 export type App = FastifyInstance;
 
@@ -29,13 +33,77 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'hss', plugin: hssPlugin },
 ];
 
+/** An error's HTTP status and body in one protocol's error format. */
+export type ErrorRenderer = (error: unknown) => { status: number; body: unknown };
+
+const withOwnStatus =
+  (body: (err: AppError) => unknown): ErrorRenderer =>
+  (error) => {
+    const err = toAppError(error);
+    return { status: err.status, body: body(err) };
+  };
+
 /**
- * Unknown routes are answered in the error body of the protocol whose URL space they fall in.
- * Default: the CBR body. Protocols with their own prefix add a row (first match wins).
+ * The error format of the protocol whose URL space a URL falls in (first match wins; default: CBR's).
+ * Answers no route gives (unknown URLs, errors Fastify raises before routing) use it.
  */
-const NOT_FOUND_BODIES: Array<{ test: (url: string) => boolean; body: (err: AppError) => unknown }> = [
-  { test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'), body: keystoneErrorBody },
+const PROTOCOL_ERRORS: Array<{ test: (url: string) => boolean; render: ErrorRenderer }> = [
+  {
+    test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'),
+    render: withOwnStatus(keystoneErrorBody),
+  },
+  {
+    test: (u) => u === '/volume' || u.startsWith('/volume/') || u.startsWith('/volume?'),
+    render: renderFault,
+  },
+  { test: (u) => u === '/v5' || u.startsWith('/v5/') || u.startsWith('/v5?'), render: renderHssError },
+  { test: (u) => u.startsWith('/opencbr/'), render: withOwnStatus(cbrErrorBody) },
 ];
+
+const renderCbr: ErrorRenderer = withOwnStatus(renderCbrError);
+
+/** Renders an error in the format of the protocol that serves `url`. */
+export function renderErrorFor(url: string): ErrorRenderer {
+  return PROTOCOL_ERRORS.find((r) => r.test(url))?.render ?? renderCbr;
+}
+
+/** Longest path segment the router matches; a longer one is a 414 in the protocol's error body. */
+const MAX_PARAM_LENGTH = 500;
+
+/**
+ * Bytes of an oversized request body read and thrown away before the 413 goes out: a client still sending
+ * when the socket closes gets a reset instead of the answer. Past this the connection is cut.
+ */
+const OVERSIZED_DRAIN_FACTOR = 8;
+const OVERSIZED_DRAIN_MIN = 64 * 1024 * 1024;
+const OVERSIZED_DRAIN_MS = 30_000;
+
+function drainRequest(raw: FastifyRequest['raw'], maxBytes: number): Promise<void> {
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', done);
+      raw.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        raw.destroy();
+        done();
+      }
+    };
+    const timer = setTimeout(done, OVERSIZED_DRAIN_MS);
+    timer.unref();
+    raw.on('data', onData);
+    raw.on('end', done);
+    raw.on('error', done);
+    raw.resume();
+  });
+}
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -49,6 +117,11 @@ export function otherMethodsOf(app: FastifyInstance, request: FastifyRequest): s
   return METHODS.filter((m) => m !== request.method && app.findRoute({ method: m, url }) !== null);
 }
 
+/** A URL as error messages quote it: an over-long one is cut (the answer stays small). */
+export function shortUrl(url: string): string {
+  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+}
+
 /** The AppError for a request no route answers: 405 on a known path with another method, else 404. */
 export function unroutedError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): AppError {
   const allow = otherMethodsOf(app, request);
@@ -56,10 +129,13 @@ export function unroutedError(app: FastifyInstance, request: FastifyRequest, rep
     reply.header('allow', allow.join(', '));
     return new AppError(
       'method_not_allowed',
-      `The method ${request.method} is not allowed for ${request.url}; allowed: ${allow.join(', ')}.`,
+      `The method ${request.method} is not allowed for ${shortUrl(request.url)}; allowed: ${allow.join(', ')}.`,
     );
   }
-  return new AppError('route_not_found', `The requested URL ${request.method} ${request.url} was not found.`);
+  return new AppError(
+    'route_not_found',
+    `The requested URL ${request.method} ${shortUrl(request.url)} was not found.`,
+  );
 }
 
 export interface BuildAppOptions {
@@ -67,6 +143,11 @@ export interface BuildAppOptions {
   logger?: boolean | object;
   /** A pino logger to use instead (`serve` passes the context's). */
   loggerInstance?: import('pino').Logger;
+  /**
+   * The error format of errors Fastify raises before any route is found (bad percent-encoding, a path
+   * segment over the router's limit), by URL. Default: the protocol table of the main listener.
+   */
+  renderError?: (url: string) => ErrorRenderer;
 }
 
 /**
@@ -74,12 +155,27 @@ export interface BuildAppOptions {
  * AK/SK, validators, `request.auth`) but no routes. buildApp uses it; so can a protocol's own listener.
  */
 export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): FastifyInstance {
+  const renderError = opts.renderError ?? renderErrorFor;
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: ctx.config.bodyLimit,
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Raised before routing, so no plugin's error handler sees them: answered in the URL's protocol body.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = renderError(request.url)(error);
+      void (reply as unknown as FastifyReply).code(status).type('application/json').send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // An oversized body is answered once the client has finished sending it (bounded), so it reads the 413.
+  app.addHook('onError', async (request, _reply, error) => {
+    if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return;
+    await drainRequest(
+      request.raw,
+      Math.max(OVERSIZED_DRAIN_MIN, OVERSIZED_DRAIN_FACTOR * ctx.config.bodyLimit),
+    );
+  });
 
   app.decorateRequest('auth', null);
 
@@ -105,8 +201,10 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   );
 
   // JSON bodies: keep the raw bytes (AK/SK payload hash) and parse with Fastify's safe parser.
-  // An empty body is no body (SDKs send Content-Type on DELETE without one).
+  // An empty body is no body (SDKs send Content-Type on DELETE without one). Bytes that are not UTF-8
+  // and strings no text may hold (text-rules.ts) are refused here, before any route stores them.
   const parseJson = app.getDefaultJsonParser('error', 'remove');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
@@ -115,10 +213,60 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
       done(null, undefined);
       return;
     }
-    parseJson(request, raw.toString('utf8'), done);
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      done(new AppError('bad_json', 'The request body is not valid UTF-8.', { field: 'body' }), undefined);
+      return;
+    }
+    parseJson(request, text, (err, parsed) => {
+      if (err) {
+        done(err, undefined);
+        return;
+      }
+      try {
+        checkRequestText(parsed, '');
+      } catch (refused) {
+        done(refused as Error, undefined);
+        return;
+      }
+      done(null, parsed);
+    });
+  });
+  // Query strings are text a route may store or echo: the same rule as bodies.
+  app.addHook('preValidation', async (request) => {
+    checkRequestText(request.query, 'query');
   });
   // Plugins pick their own type provider (`app.withTypeProvider<TypeBoxTypeProvider>()`).
   return app as unknown as FastifyInstance;
+}
+
+type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; [k: string]: unknown };
+
+/**
+ * The route schema as the OpenAPI document shows it (validation keeps the route's own). A querystring
+ * that is a free-form map (TypeBox Record: the route parses it by hand) has no named parameters to list,
+ * and @fastify/swagger would list the map's own keywords (`type`, `additionalProperties`) as parameters;
+ * a params schema shared by a route with and without `{project_id}` names only the URL's own parameters.
+ */
+export function openapiRouteSchema(
+  schema: Record<string, unknown> | undefined,
+  url: string,
+): Record<string, unknown> | undefined {
+  if (!schema) return schema;
+  const out: Record<string, unknown> = { ...schema };
+  const query = schema.querystring as JsonSchema | undefined;
+  if (query && query.properties === undefined) out.querystring = { type: 'object', properties: {} };
+  const params = schema.params as JsonSchema | undefined;
+  if (params?.properties) {
+    const inUrl = new Set([...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!));
+    const properties = Object.fromEntries(Object.entries(params.properties).filter(([k]) => inUrl.has(k)));
+    const required = (params.required ?? []).filter((k) => inUrl.has(k));
+    out.params = { ...params, properties, ...(required.length > 0 ? { required } : {}) };
+    if (required.length === 0) delete (out.params as JsonSchema).required;
+  }
+  return out;
 }
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -140,6 +288,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
         },
       },
     },
+    transform: ({ schema, url }) => ({
+      schema: openapiRouteSchema(schema as Record<string, unknown> | undefined, url) as typeof schema,
+      url,
+    }),
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -147,16 +299,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   for (const p of PROTOCOLS) await app.register(p.plugin, { ctx });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const err = unroutedError(app, request, reply);
-    const row = NOT_FOUND_BODIES.find((r) => r.test(request.url));
-    reply.code(err.status).send(row ? row.body(err) : cbrErrorBody(err));
+    const { status, body } = renderErrorFor(request.url)(unroutedError(app, request, reply));
+    reply.code(status).send(body);
   });
 
   // Fallback for routes outside any protocol plugin (e.g. /openapi.json).
   app.setErrorHandler((error, request, reply) => {
-    const err = toAppError(error);
-    if (err.status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.code(err.status).send(cbrErrorBody(err));
+    const { status, body } = renderErrorFor(request.url)(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(status).send(body);
   });
 
   return app;
