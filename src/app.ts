@@ -49,7 +49,8 @@ const withOwnStatus =
  */
 const PROTOCOL_ERRORS: Array<{ test: (url: string) => boolean; render: ErrorRenderer }> = [
   {
-    test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'),
+    // Keystone's token calls and project list also answer at the root (/v3/auth/…, /v3/projects).
+    test: (u) => /^\/(identity|v3\/auth|v3\/projects)([/?]|$)/.test(u),
     render: withOwnStatus(keystoneErrorBody),
   },
   {

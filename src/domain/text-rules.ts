@@ -34,28 +34,26 @@ function refuse(at: string, problem: string): AppError {
 
 /**
  * Checks every string of a parsed request (body, query) before anything reads it: member names and values
- * follow textProblem, values of name members follow nameProblem. Throws the 400 naming the first field at fault.
+ * follow textProblem, values of name members follow nameProblem. Throws the 400 naming the first field at
+ * fault. Iterative: a hostile body may nest thousands of levels deep.
  */
 export function checkRequestText(value: unknown, field: string): void {
-  if (typeof value === 'string') {
-    const problem = textProblem(value);
-    if (problem) throw refuse(field, problem);
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => checkRequestText(v, `${field}[${i}]`));
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, v] of Object.entries(value)) {
-    const keyProblem = textProblem(key);
-    if (keyProblem) throw refuse(`${field} member name`, keyProblem);
-    const at = field === '' ? key : `${field}.${key}`;
-    if (typeof v === 'string' && isNameKey(key)) {
-      const problem = nameProblem(v);
+  const todo: Array<{ v: unknown; at: string; name: boolean }> = [{ v: value, at: field, name: false }];
+  for (let item = todo.pop(); item !== undefined; item = todo.pop()) {
+    const { v, at, name } = item;
+    if (typeof v === 'string') {
+      const problem = name ? nameProblem(v) : textProblem(v);
       if (problem) throw refuse(at, problem);
-    } else {
-      checkRequestText(v, at);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) todo.push({ v: v[i], at: `${at}[${i}]`, name: false });
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, member] = entries[i]!;
+        const keyProblem = textProblem(key);
+        if (keyProblem) throw refuse(`${at === '' ? 'body' : at} member name`, keyProblem);
+        todo.push({ v: member, at: at === '' ? key : `${at}.${key}`, name: isNameKey(key) });
+      }
     }
   }
 }
