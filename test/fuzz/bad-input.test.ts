@@ -151,6 +151,12 @@ describe('text no protocol stores', () => {
   });
 });
 
+test('a body nested 5000 levels deep is a 400, not a 500 (the text check walks it without recursion)', async () => {
+  const url = `/v3/${pa}/vaults`;
+  const deep = `{"vault":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+  assertProtocolError(url, await w.h.req('POST', url, { rawBody: deep }), 400);
+});
+
 describe('HSS restore of a disk backup', () => {
   const url = () => `/v5/${pa}/ransomware/duplication/${w.a.childBackupId}/restore`;
   test('an unknown server_id is refused in the HSS body and nothing is restored', async () => {
