@@ -4,6 +4,7 @@
 // an HSS restore naming a server that does not hold the disk.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { buildCinderApp } from '../../src/api/cinder/listener.js';
 import type { J } from '../cbr/helpers.js';
 import { errorShapeProblem, protocolOf } from './error-shapes.js';
 import { type World, startWorld } from './seed.js';
@@ -66,6 +67,18 @@ describe('errors raised before routing use the protocol body', () => {
     const { keystone: _, ...withParams } = urls();
     for (const url of Object.values(withParams).map((u) => u.replace('ID', 'a'.repeat(10_000)))) {
       assertProtocolError(url, await w.h.req('GET', url), 414);
+    }
+  });
+  test("the Cinder listener answers them in Cinder's fault body", async () => {
+    const cinder = await buildCinderApp(w.h.ctx);
+    try {
+      for (const url of [`/v3/${pa}/backups/%ZZ`, `/v3/${pa}/backups/${'a'.repeat(10_000)}`]) {
+        const r = await cinder.inject({ method: 'GET', url, headers: { 'x-auth-token': w.h.a.token } });
+        assert.equal(errorShapeProblem('cinder', r.statusCode, r.body), null, r.body.slice(0, 200));
+        assert.ok(r.statusCode === 400 || r.statusCode === 414, String(r.statusCode));
+      }
+    } finally {
+      await cinder.close();
     }
   });
   test('an oversized body on a real socket gets a 413, not a reset connection', async () => {
