@@ -14,7 +14,7 @@ import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
 import { cbrErrorBody } from './api/opencbr/errors.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
 import type { AppContext } from './context.js';
-import { AppError, toAppError } from './domain/errors.js';
+import { AppError, reasonPhrase, toAppError } from './domain/errors.js';
 import { checkRequestText } from './domain/text-rules.js';
 
 export type App = FastifyInstance;
@@ -78,6 +78,32 @@ const MAX_PARAM_LENGTH = 500;
 const OVERSIZED_DRAIN_FACTOR = 8;
 const OVERSIZED_DRAIN_MIN = 64 * 1024 * 1024;
 const OVERSIZED_DRAIN_MS = 30_000;
+
+/**
+ * The answer to a request Node's HTTP parser refused (no Fastify request exists): the URL, when the bytes
+ * received show it, picks the protocol's body. Past the header limit, a request line over half of it (8 KiB
+ * of Node's default 16) is a URL too long, else the headers are too large.
+ */
+const MAX_REQUEST_LINE = 8 * 1024;
+
+type ClientError = NodeJS.ErrnoException & { rawPacket?: Buffer };
+
+export function clientErrorAnswer(err: ClientError, renderError: (url: string) => ErrorRenderer): string {
+  const raw = err.rawPacket?.subarray(0, 64 * 1024).toString('latin1') ?? '';
+  const url = /^[A-Z]+ (\S+)/.exec(raw)?.[1] ?? '/';
+  let appError: AppError;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') appError = new AppError('request_timeout');
+  else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const requestLine = raw.split('\r\n', 1)[0] ?? '';
+    appError = new AppError(requestLine.length > MAX_REQUEST_LINE ? 'uri_too_long' : 'headers_too_large');
+  } else appError = new AppError('malformed_request');
+  const { status, body } = renderError(url)(appError);
+  const text = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`
+  );
+}
 
 function drainRequest(raw: FastifyRequest['raw'], maxBytes: number): Promise<void> {
   if (raw.readableEnded || raw.destroyed) return Promise.resolve();
@@ -162,6 +188,12 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
     bodyLimit: ctx.config.bodyLimit,
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Refused by Node's HTTP parser (header overflow, bad framing): no request, so no handler sees them.
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorAnswer(err as unknown as ClientError, renderError));
+      socket.destroy(err);
+    },
     // Raised before routing, so no plugin's error handler sees them: answered in the URL's protocol body.
     frameworkErrors: (error, request, reply) => {
       const { status, body } = renderError(request.url)(error);

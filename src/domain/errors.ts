@@ -20,6 +20,17 @@ export const ERRORS = {
     message: 'A path segment of the URL is too long.',
     cbr: 'BackupService.9900',
   },
+  headers_too_large: {
+    status: 431,
+    message: 'The request headers are too large.',
+    cbr: 'BackupService.9900',
+  },
+  malformed_request: { status: 400, message: 'The request is not valid HTTP.', cbr: 'BackupService.9900' },
+  request_timeout: {
+    status: 408,
+    message: 'The request was not received in time.',
+    cbr: 'BackupService.9900',
+  },
   payload_too_large: { status: 413, message: 'The request body is too large.', cbr: 'BackupService.9900' },
   unsupported_media_type: {
     status: 415,
@@ -243,7 +254,9 @@ export function reasonPhrase(status: number): string {
     405: 'Method Not Allowed',
     409: 'Conflict',
     413: 'Request Entity Too Large',
+    408: 'Request Timeout',
     414: 'URI Too Long',
+    431: 'Request Header Fields Too Large',
     415: 'Unsupported Media Type',
     500: 'Internal Server Error',
     503: 'Service Unavailable',
