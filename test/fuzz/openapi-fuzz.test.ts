@@ -45,6 +45,9 @@ function fuzzIds(): FuzzIds {
       if (name === 'vault_id') return b.vaultId;
       if (name === 'instance_id' || name === 'volume_id') return b.volumeId;
       if (name === 'id' && path.includes('/volumes/')) return b.volumeId;
+      if (name === 'checkpoint_id') return b.checkpointId;
+      if (name === 'backup_id') return b.backupId;
+      if (name === 'operation_log_id') return b.operationLogId;
       return null;
     },
   };

@@ -1,5 +1,6 @@
 // A small stored world for bad-input tests: in project A a disk vault with a disk backup, a server vault with
-// a server backup (and its disk backups); in project B a volume and a vault (ids of another project).
+// a server backup (and its disk backups); in project B a volume, a vault and a backup of the volume (ids of
+// another project).
 import assert from 'node:assert/strict';
 import { type Harness, type J, createVault, startHarness } from '../cbr/helpers.js';
 
@@ -20,7 +21,7 @@ export interface World {
     childBackupId: string;
     operationLogId: string;
   };
-  b: { volumeId: string; vaultId: string };
+  b: { volumeId: string; vaultId: string; checkpointId: string; backupId: string; operationLogId: string };
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -80,12 +81,21 @@ export async function startWorld(): Promise<World> {
           protect_type: 'backup',
           size: 10,
         },
-        resources: [],
+        resources: [{ id: bv.json.volume.id, type: 'OS::Cinder::Volume' }],
       },
     },
   });
   assert.equal(bVault.status, 200, bVault.body);
+  const bCp = await h.req('POST', `/v3/${pb}/checkpoints`, {
+    token: h.b.token,
+    body: { checkpoint: { vault_id: bVault.json.vault.id } },
+  });
+  assert.equal(bCp.status, 200, bCp.body);
   await h.drain();
+  const bBackups = (await h.req('GET', `/v3/${pb}/backups`, { token: h.b.token })).json.backups as J[];
+  const bLogs = (await h.req('GET', `/v3/${pb}/operation-logs`, { token: h.b.token })).json
+    .operation_logs as J[];
+  assert.ok(bBackups.length === 1 && bLogs.length > 0);
   return {
     h,
     bodyLimit: BODY_LIMIT,
@@ -101,6 +111,12 @@ export async function startWorld(): Promise<World> {
       childBackupId: child.id,
       operationLogId: logs[0].id,
     },
-    b: { volumeId: bv.json.volume.id, vaultId: bVault.json.vault.id },
+    b: {
+      volumeId: bv.json.volume.id,
+      vaultId: bVault.json.vault.id,
+      checkpointId: bCp.json.checkpoint.id,
+      backupId: bBackups[0].id,
+      operationLogId: bLogs[0].id,
+    },
   };
 }
