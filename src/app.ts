@@ -4,20 +4,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { renderCbrError } from './api/cbr/errors.js';
 import cbrPlugin from './api/cbr/plugin.js';
-import { renderFault } from './api/cinder/faults.js';
 import cinderPlugin from './api/cinder/plugin.js';
-import { renderHssError } from './api/hss/errors.js';
+import {
+  type ErrorRenderer,
+  clientErrorAnswer,
+  drainOversizedBody,
+  renderErrorFor,
+} from './api/error-routing.js';
 import hssPlugin from './api/hss/plugin.js';
-import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
-import { cbrErrorBody } from './api/opencbr/errors.js';
+import iamPlugin from './api/iam/plugin.js';
+import { openapiRouteSchema } from './api/openapi-schema.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
 import type { AppContext } from './context.js';
-import { AppError, reasonPhrase, toAppError } from './domain/errors.js';
+import { AppError } from './domain/errors.js';
 import { checkRequestText } from './domain/text-rules.js';
 
 export type App = FastifyInstance;
+export type { ErrorRenderer };
 
 export type ProtocolPlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
 
@@ -32,105 +36,6 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'cinder', plugin: cinderPlugin },
   { name: 'hss', plugin: hssPlugin },
 ];
-
-/** An error's HTTP status and body in one protocol's error format. */
-export type ErrorRenderer = (error: unknown) => { status: number; body: unknown };
-
-const withOwnStatus =
-  (body: (err: AppError) => unknown): ErrorRenderer =>
-  (error) => {
-    const err = toAppError(error);
-    return { status: err.status, body: body(err) };
-  };
-
-/**
- * The error format of the protocol whose URL space a URL falls in (first match wins; default: CBR's).
- * Answers no route gives (unknown URLs, errors Fastify raises before routing) use it.
- */
-const PROTOCOL_ERRORS: Array<{ test: (url: string) => boolean; render: ErrorRenderer }> = [
-  {
-    // Keystone's token calls and project list also answer at the root (/v3/auth/…, /v3/projects).
-    test: (u) => /^\/(identity|v3\/auth|v3\/projects)([/?]|$)/.test(u),
-    render: withOwnStatus(keystoneErrorBody),
-  },
-  {
-    test: (u) => u === '/volume' || u.startsWith('/volume/') || u.startsWith('/volume?'),
-    render: renderFault,
-  },
-  { test: (u) => u === '/v5' || u.startsWith('/v5/') || u.startsWith('/v5?'), render: renderHssError },
-  { test: (u) => u.startsWith('/opencbr/'), render: withOwnStatus(cbrErrorBody) },
-];
-
-const renderCbr: ErrorRenderer = withOwnStatus(renderCbrError);
-
-/** Renders an error in the format of the protocol that serves `url`. */
-export function renderErrorFor(url: string): ErrorRenderer {
-  return PROTOCOL_ERRORS.find((r) => r.test(url))?.render ?? renderCbr;
-}
-
-/** Longest path segment the router matches; a longer one is a 414 in the protocol's error body. */
-const MAX_PARAM_LENGTH = 500;
-
-/**
- * Bytes of an oversized request body read and thrown away before the 413 goes out: a client still sending
- * when the socket closes gets a reset instead of the answer. Past this the connection is cut.
- */
-const OVERSIZED_DRAIN_FACTOR = 8;
-const OVERSIZED_DRAIN_MIN = 64 * 1024 * 1024;
-const OVERSIZED_DRAIN_MS = 30_000;
-
-/**
- * The answer to a request Node's HTTP parser refused (no Fastify request exists): the URL, when the bytes
- * received show it, picks the protocol's body. Past the header limit, a request line over half of it (8 KiB
- * of Node's default 16) is a URL too long, else the headers are too large.
- */
-const MAX_REQUEST_LINE = 8 * 1024;
-
-type ClientError = NodeJS.ErrnoException & { rawPacket?: Buffer };
-
-export function clientErrorAnswer(err: ClientError, renderError: (url: string) => ErrorRenderer): string {
-  const raw = err.rawPacket?.subarray(0, 64 * 1024).toString('latin1') ?? '';
-  const url = /^[A-Z]+ (\S+)/.exec(raw)?.[1] ?? '/';
-  let appError: AppError;
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') appError = new AppError('request_timeout');
-  else if (err.code === 'HPE_HEADER_OVERFLOW') {
-    const requestLine = raw.split('\r\n', 1)[0] ?? '';
-    appError = new AppError(requestLine.length > MAX_REQUEST_LINE ? 'uri_too_long' : 'headers_too_large');
-  } else appError = new AppError('malformed_request');
-  const { status, body } = renderError(url)(appError);
-  const text = JSON.stringify(body);
-  return (
-    `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-    `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`
-  );
-}
-
-function drainRequest(raw: FastifyRequest['raw'], maxBytes: number): Promise<void> {
-  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    let seen = 0;
-    const done = () => {
-      clearTimeout(timer);
-      raw.off('data', onData);
-      raw.off('end', done);
-      raw.off('error', done);
-      resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > maxBytes) {
-        raw.destroy();
-        done();
-      }
-    };
-    const timer = setTimeout(done, OVERSIZED_DRAIN_MS);
-    timer.unref();
-    raw.on('data', onData);
-    raw.on('end', done);
-    raw.on('error', done);
-    raw.resume();
-  });
-}
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -187,11 +92,12 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: ctx.config.bodyLimit,
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // A longer path segment is a 414 in the protocol's error body (frameworkErrors).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Refused by Node's HTTP parser (header overflow, bad framing): no request, so no handler sees them.
     clientErrorHandler: (err, socket) => {
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
-      if (socket.writable) socket.write(clientErrorAnswer(err as unknown as ClientError, renderError));
+      if (socket.writable) socket.write(clientErrorAnswer(err, renderError));
       socket.destroy(err);
     },
     // Raised before routing, so no plugin's error handler sees them: answered in the URL's protocol body.
@@ -204,10 +110,7 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   // An oversized body is answered once the client has finished sending it (bounded), so it reads the 413.
   app.addHook('onError', async (request, _reply, error) => {
     if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return;
-    await drainRequest(
-      request.raw,
-      Math.max(OVERSIZED_DRAIN_MIN, OVERSIZED_DRAIN_FACTOR * ctx.config.bodyLimit),
-    );
+    await drainOversizedBody(request.raw, ctx.config.bodyLimit);
   });
 
   app.decorateRequest('auth', null);
@@ -273,33 +176,6 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   });
   // Plugins pick their own type provider (`app.withTypeProvider<TypeBoxTypeProvider>()`).
   return app as unknown as FastifyInstance;
-}
-
-type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; [k: string]: unknown };
-
-/**
- * The route schema as the OpenAPI document shows it (validation keeps the route's own). A querystring
- * that is a free-form map (TypeBox Record: the route parses it by hand) has no named parameters to list,
- * and @fastify/swagger would list the map's own keywords (`type`, `additionalProperties`) as parameters;
- * a params schema shared by a route with and without `{project_id}` names only the URL's own parameters.
- */
-export function openapiRouteSchema(
-  schema: Record<string, unknown> | undefined,
-  url: string,
-): Record<string, unknown> | undefined {
-  if (!schema) return schema;
-  const out: Record<string, unknown> = { ...schema };
-  const query = schema.querystring as JsonSchema | undefined;
-  if (query && query.properties === undefined) out.querystring = { type: 'object', properties: {} };
-  const params = schema.params as JsonSchema | undefined;
-  if (params?.properties) {
-    const inUrl = new Set([...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!));
-    const properties = Object.fromEntries(Object.entries(params.properties).filter(([k]) => inUrl.has(k)));
-    const required = (params.required ?? []).filter((k) => inUrl.has(k));
-    out.params = { ...params, properties, ...(required.length > 0 ? { required } : {}) };
-    if (required.length === 0) delete (out.params as JsonSchema).required;
-  }
-  return out;
 }
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
