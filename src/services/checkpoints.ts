@@ -10,13 +10,7 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import {
-  bytesToGb,
-  checkpointStatusOf,
-  disksSizeGb,
-  nowTimestamp,
-  serverStatusOf,
-} from '../domain/cbr-rules.js';
+import { bytesToGb, checkpointStatusOf, disksSizeGb, serverStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
@@ -210,7 +204,7 @@ export class CheckpointService {
       );
     }
 
-    const now = nowTimestamp();
+    const now = this.deps.timestamp();
     const checkpoint: Checkpoint = {
       id: newId(),
       projectId,
@@ -327,19 +321,35 @@ export class CheckpointService {
         'checkpoint.parameters.resources',
       );
     }
-    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
-    await this.deps.repos.backups.insertBackups(rows);
-    const out: CheckpointCreated['backups'] = [];
-    for (const b of tops) {
-      await this.deps.repos.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
-      const o = await this.oplogs.open('backup', b, vault);
-      await this.deps.jobs.enqueue<BackupJobPayload>(
-        'backup',
-        { backupId: b.id, operationLogId: o.id },
-        { projectId, operationLogId: o.id },
+    const out = await this.deps.uow.run(async (r) => {
+      // Checked again inside the transaction: a concurrent checkpoint of the same resource commits first or not at all.
+      const racing = await r.backups.resourcesBeingBackedUp(
+        projectId,
+        tops.map((b) => b.resourceId),
       );
-      out.push({ backup: b, operationLogId: o.id });
-    }
+      if (racing.size > 0) {
+        throw cbrError(
+          'validation',
+          'BackupService.6125',
+          `A backup task is in progress: ${[...racing].join(', ')}.`,
+          'checkpoint.parameters.resources',
+        );
+      }
+      await r.checkpoints.insertCheckpoint(checkpoint);
+      await r.backups.insertBackups(rows);
+      const made: CheckpointCreated['backups'] = [];
+      for (const b of tops) {
+        await r.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
+        const o = await this.oplogs.open('backup', b, vault, undefined, r.oplogs);
+        await r.jobs.enqueue<BackupJobPayload>(
+          'backup',
+          { backupId: b.id, operationLogId: o.id },
+          { projectId, operationLogId: o.id },
+        );
+        made.push({ backup: b, operationLogId: o.id });
+      }
+      return made;
+    });
     return { checkpoint: await this.withLiveStats(checkpoint), backups: out };
   }
 
@@ -454,7 +464,7 @@ export class CheckpointService {
             void this.deps.repos.backups
               .updateBackup(d.id, {
                 progress: Math.min(99, Math.floor((p.bytesDone / (p.bytesTotal || 1)) * 100)),
-                updatedAt: nowTimestamp(),
+                updatedAt: this.deps.timestamp(),
               })
               .then(() => this.oplogs.progress(operationLogId, Math.min(99, pct)))
               .catch(() => undefined);
@@ -463,13 +473,13 @@ export class CheckpointService {
         await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,
-          protectedAt: nowTimestamp(),
+          protectedAt: this.deps.timestamp(),
           storedBytes: stats.storedBytes,
           volumeBytes: stats.volumeSize,
           resourceSizeGb: bytesToGb(stats.volumeSize),
           incremental: stats.incremental,
           baseBackupId: stats.incremental && base ? base.id : null,
-          updatedAt: nowTimestamp(),
+          updatedAt: this.deps.timestamp(),
         });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
@@ -518,7 +528,7 @@ export class CheckpointService {
       status: 'error',
       failReason: reason,
       progress: null,
-      updatedAt: nowTimestamp(),
+      updatedAt: this.deps.timestamp(),
     });
   }
 
@@ -532,13 +542,13 @@ export class CheckpointService {
       await this.deps.repos.backups.updateBackup(cur.id, {
         status,
         progress: status === 'available' ? 100 : null,
-        protectedAt: status === 'available' ? nowTimestamp() : null,
+        protectedAt: status === 'available' ? this.deps.timestamp() : null,
         storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
         volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
         resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
         incremental: children.length > 0 && children.every((c) => c.incremental),
         failReason: failed.length > 0 ? failed.join('; ') : null,
-        updatedAt: nowTimestamp(),
+        updatedAt: this.deps.timestamp(),
       });
       cur = (await this.deps.repos.backups.getBackup(top.id))!;
     }
@@ -563,7 +573,7 @@ export class CheckpointService {
       await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
         status: checkpointStatusOf(topLevel.map((b) => b.status)),
         resources,
-        updatedAt: nowTimestamp(),
+        updatedAt: this.deps.timestamp(),
       });
     }
     await this.deps.repos.vaults.setResourceProtectStatus(
