@@ -358,14 +358,11 @@ export class BackupService {
       }
       done++;
     }
-    await this.deps.repos.backups.transitionBackupTree(
-      top.id,
-      ['restoring'],
-      'available',
-      this.deps.timestamp(),
-    );
-    if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure);
-    else await this.oplogs.succeed(operationLogId);
+    await this.deps.uow.run(async (r) => {
+      await r.backups.transitionBackupTree(top.id, ['restoring'], 'available', this.deps.timestamp());
+      if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure, r.oplogs);
+      else await this.oplogs.succeed(operationLogId, {}, r.oplogs);
+    });
     return { ok: failure === null };
   }
 
@@ -400,17 +397,20 @@ export class BackupService {
       ve,
       disks.map((d) => d.engineBackupId!),
     );
-    await this.deps.repos.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+    // Its data is gone: the rows, the checkpoint's status and the log follow in one transaction.
+    await this.deps.uow.run(async (r) => {
+      await r.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+      const c = await r.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
+      if (c) {
+        const left = await r.backups.topBackupsOfCheckpoint(c.id);
+        await r.checkpoints.updateCheckpoint(c.id, {
+          status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
+          updatedAt: this.deps.timestamp(),
+        });
+      }
+    });
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);
-    const c = await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
-    if (c) {
-      const left = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
-      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
-        status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
-        updatedAt: this.deps.timestamp(),
-      });
-    }
     await this.oplogs.succeed(operationLogId);
     return { deleted: disks.length };
   }

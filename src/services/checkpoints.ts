@@ -534,53 +534,56 @@ export class CheckpointService {
 
   /** Derives a server backup's status from its children, then the checkpoint's and the resource's. */
   private async settle(top: Backup): Promise<Backup> {
-    let cur = (await this.deps.repos.backups.getBackup(top.id))!;
-    if (cur.resourceKind === 'server') {
-      const children = await this.deps.repos.backups.getChildren(cur.id);
-      const status = serverStatusOf(children.map((c) => c.status));
-      const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
-      await this.deps.repos.backups.updateBackup(cur.id, {
-        status,
-        progress: status === 'available' ? 100 : null,
-        protectedAt: status === 'available' ? this.deps.timestamp() : null,
-        storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
-        volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
-        resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
-        incremental: children.length > 0 && children.every((c) => c.incremental),
-        failReason: failed.length > 0 ? failed.join('; ') : null,
-        updatedAt: this.deps.timestamp(),
-      });
-      cur = (await this.deps.repos.backups.getBackup(top.id))!;
-    }
-    const c = await this.deps.repos.checkpoints.getCheckpoint(cur.projectId, cur.checkpointId);
-    if (c) {
-      const topLevel = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
-      // Backup count and size per resource as the vault now holds them (this run included).
-      const vault = await this.deps.repos.vaults.getVault(c.projectId, c.vaultId);
-      const resources: CheckpointResource[] = c.resources.map((r) => {
-        const b = topLevel.find((x) => x.resourceId === r.id);
-        const held = vault?.resources.find((x) => x.id === r.id);
-        const counts = held ? { backupCount: held.backupCount, backupBytes: held.backupBytes } : {};
-        return b
-          ? {
-              ...r,
-              ...counts,
-              protectStatus:
-                b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
-            }
-          : r;
-      });
-      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
-        status: checkpointStatusOf(topLevel.map((b) => b.status)),
-        resources,
-        updatedAt: this.deps.timestamp(),
-      });
-    }
-    await this.deps.repos.vaults.setResourceProtectStatus(
-      cur.vaultId,
-      cur.resourceId,
-      cur.status === 'error' ? 'error' : 'available',
-    );
-    return cur;
+    // One transaction: the server backup, its checkpoint and its resource agree at every commit.
+    return this.deps.uow.run(async (r) => {
+      let cur = (await r.backups.getBackup(top.id))!;
+      if (cur.resourceKind === 'server') {
+        const children = await r.backups.getChildren(cur.id);
+        const status = serverStatusOf(children.map((c) => c.status));
+        const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
+        await r.backups.updateBackup(cur.id, {
+          status,
+          progress: status === 'available' ? 100 : null,
+          protectedAt: status === 'available' ? this.deps.timestamp() : null,
+          storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
+          volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
+          resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
+          incremental: children.length > 0 && children.every((c) => c.incremental),
+          failReason: failed.length > 0 ? failed.join('; ') : null,
+          updatedAt: this.deps.timestamp(),
+        });
+        cur = (await r.backups.getBackup(top.id))!;
+      }
+      const c = await r.checkpoints.getCheckpoint(cur.projectId, cur.checkpointId);
+      if (c) {
+        const topLevel = await r.backups.topBackupsOfCheckpoint(c.id);
+        // Backup count and size per resource as the vault now holds them (this run included).
+        const vault = await r.vaults.getVault(c.projectId, c.vaultId);
+        const resources: CheckpointResource[] = c.resources.map((res) => {
+          const b = topLevel.find((x) => x.resourceId === res.id);
+          const held = vault?.resources.find((x) => x.id === res.id);
+          const counts = held ? { backupCount: held.backupCount, backupBytes: held.backupBytes } : {};
+          return b
+            ? {
+                ...res,
+                ...counts,
+                protectStatus:
+                  b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
+              }
+            : res;
+        });
+        await r.checkpoints.updateCheckpoint(c.id, {
+          status: checkpointStatusOf(topLevel.map((b) => b.status)),
+          resources,
+          updatedAt: this.deps.timestamp(),
+        });
+      }
+      await r.vaults.setResourceProtectStatus(
+        cur.vaultId,
+        cur.resourceId,
+        cur.status === 'error' ? 'error' : 'available',
+      );
+      return cur;
+    });
   }
 }
