@@ -243,7 +243,7 @@ export async function getHostBackup(
 
 /**
  * Restores a backup: a server backup onto `serverId` (its disks by `mappings`, or in order), a disk backup
- * onto the first mapping's volume (or its own volume).
+ * onto the first mapping's volume (or its own volume), which must be a disk of host `serverId`.
  */
 export async function restoreHostBackup(
   deps: ProtocolDeps,
@@ -259,7 +259,7 @@ export async function restoreHostBackup(
     });
   } else {
     const volumeId = target.mappings?.[0]?.volumeId || undefined;
-    await deps.backups.restore(projectId, id, volumeId ? { volumeId } : {});
+    await deps.backups.restore(projectId, id, { hostId: target.serverId, ...(volumeId ? { volumeId } : {}) });
   }
 }
 
