@@ -100,6 +100,7 @@ export interface BackupInfo {
   volumeSize: number;
   chunkCount: number;
   labels: Record<string, string>;
+  /** Bytes the backup newly wrote (packs, segments, manifest): BackupStats.storedBytes of its run. */
   storedBytes: number;
 }
 
@@ -125,6 +126,8 @@ export interface VaultUsage {
 
 export interface VaultEngine {
   readonly vaultId: string;
+  /** How long a lease (or the gc lock) of a dead process keeps blocking gc: the engine's leaseTtlMs. */
+  readonly leaseTtlMs: number;
   backup(req: BackupRequest): Promise<BackupStats>;
   restore(req: RestoreRequest): Promise<RestoreStats>;
   verify(backupId: string): Promise<VerifyReport>;

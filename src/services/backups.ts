@@ -364,7 +364,7 @@ export class BackupService {
     await this.oplogs.fail(
       job.payload.operationLogId,
       'BackupService.2012',
-      `The restore did not complete: ${error}`,
+      `The restore did not complete, so the target disk may hold part of the backup; restore it again: ${error}`,
     );
     return 'fail';
   }
