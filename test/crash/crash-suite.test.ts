@@ -227,16 +227,20 @@ test(
         kills.push(`trial ${trial}: ${detail}, killed after ${delayMs} ms`);
         console.log(`crash suite: ${kills[kills.length - 1]}`);
 
+        const tRestart = Date.now();
         server = await startServe(env);
+        const tStarted = Date.now();
         const settled = await settle(`trial ${trial}`);
+        const tSettled = Date.now();
         const checked = await verifyAvailable(`trial ${trial}`, settled);
         const after = await settle(`trial ${trial} (after the restores)`);
+        const timing = `restart ${tStarted - tRestart} ms, settle ${tSettled - tStarted} ms, restores ${Date.now() - tSettled} ms`;
         const counts = after.reduce<Record<string, number>>((a, b) => {
           a[b.status] = (a[b.status] ?? 0) + 1;
           return a;
         }, {});
         console.log(
-          `crash suite: trial ${trial} settled: ${JSON.stringify(counts)}, ${checked} restored byte-identical`,
+          `crash suite: trial ${trial} settled: ${JSON.stringify(counts)}, ${checked} restored byte-identical (${timing})`,
         );
       }
 
