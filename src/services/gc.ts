@@ -1,9 +1,10 @@
 // Garbage collection of a vault's engine data, with a durable follow-up. The engine's gc() deletes
 // unreferenced objects at once only when no backup/restore/verify of the vault holds a lease; otherwise it
 // can merely condemn them and the space comes back at the *next* gc() call. Deletes used to be the only
-// callers, so condemned data stayed until someone deleted again. Now every gc that leaves objects pending
-// queues a `gc` job for that vault (one at a time), re-run until nothing is pending: durable, so a restart
-// does not lose it.
+// callers, so condemned data stayed until someone deleted again. Now every gc that leaves objects pending,
+// or that could not run at all (the vault's gc lock held, maybe by a process that died; the store too full
+// for gc's own writes), queues a `gc` job for that vault (one at a time), re-run until nothing is pending:
+// durable, so a restart does not lose it. Interrupted deletes and backups queue one too (their recover).
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import type { CbrDeps } from './cbr-deps.js';
 import { requireEngine } from './cbr-deps.js';
@@ -59,9 +60,12 @@ export async function collectGarbage(
     stats = ((await v.gc()) ?? {}) as typeof stats;
   } catch (err) {
     // Another gc holds the vault's gc lock (maybe a process that died holding it: the lock is taken over
-    // once it is a lease TTL old). What triggered this gc has done its part; the reclaiming happens later.
-    if ((err as { code?: unknown }).code !== 'GC_BUSY') throw err;
-    deps.log?.warn({ vaultId, err: (err as Error).message }, 'gc deferred: the vault gc lock is held');
+    // once it is a lease TTL old), or the store is too full for gc's own small writes (its lock, its
+    // condemned list) until something else frees a little. What triggered this gc has done its part (a
+    // delete's manifest and rows are gone, nothing would trigger it again): the reclaiming happens later.
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'GC_BUSY' && code !== 'NO_SPACE') throw err;
+    deps.log?.warn({ vaultId, err: (err as Error).message }, 'gc deferred');
     return {
       pendingObjects: 0,
       deletedObjects: 0,

@@ -172,23 +172,21 @@ test(
       };
 
       const pick = <T>(xs: T[]): T => xs[rng.below(xs.length)]!;
+      const schedule: Op[] = [];
       for (let trial = 1; trial <= TRIALS; trial++) {
         const backups = (await listBackups()).filter((b) => !TRANSIENT.has(b.status));
         const available = backups.filter((b) => b.status === 'available');
-        let op: Op = pick<Op>([
-          'backup',
-          'backup',
-          'backup',
-          'restore',
-          'restore',
-          'delete',
-          'delete',
-          'gc',
-          'gc',
-        ]);
+        // Each block of four trials runs the four kinds in a random order (a kind with too little to act on
+        // becomes a backup), so every kind gets its share of kills whatever the seed.
+        if (schedule.length === 0) {
+          const kinds: Op[] = ['backup', 'restore', 'delete', 'gc'];
+          while (kinds.length > 0) schedule.push(kinds.splice(rng.below(kinds.length), 1)[0]!);
+        }
+        let op: Op = schedule.shift()!;
         if (available.length >= 4) op = rng.below(2) === 0 ? 'delete' : 'gc';
         if (op === 'restore' && available.length === 0) op = 'backup';
-        if ((op === 'delete' || op === 'gc') && backups.length === 0) op = 'backup';
+        // Deletes keep a couple of backups around, so that restores (and incrementals) have parents to use.
+        if ((op === 'delete' || op === 'gc') && backups.length < 2) op = 'backup';
         let detail: string;
         let delayMs: number;
         if (op === 'backup') {
@@ -198,7 +196,7 @@ test(
           const cp = await must('POST', `/v3/${P}/checkpoints`, { checkpoint: { vault_id: slot.vaultId } });
           const b = (await must('GET', `/v3/${P}/backups?checkpoint_id=${cp.checkpoint.id}`)).backups[0];
           expected.set(b.id, { sha, slot });
-          delayMs = rng.below(1200);
+          delayMs = rng.below(900);
           detail = `backup ${b.id.slice(0, 8)} of vault ${slots.indexOf(slot)}`;
         } else if (op === 'restore') {
           const b = pick(available);
