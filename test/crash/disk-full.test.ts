@@ -1,42 +1,16 @@
-// The disk holding the catalog and the object store fills up (a real 64 MiB filesystem): a backup that runs out of
-// space fails saying so and leaves no temp file, a create at 100 % full answers a clear 507 in the CBR body
-// (not 500 "Unknown error"), and deleting backups gives the space back at once.
+// The disk holding the catalog and the object store fills up (a real 64 MiB filesystem): a backup that runs
+// out of space fails saying so and leaves no temp file, a create at 100 % full answers a clear 507 in the CBR
+// and Cinder bodies (not 500 "Unknown error"), and deleting backups gives the space back at once.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Harness, type J, MiB, createVault, startHarness } from '../cbr/helpers.js';
+import { fillUp, mountSmallFs } from '../support/small-fs.js';
 
-const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-full-'));
-const image = `${mountPoint}.img`;
-
-/**
- * A 64 MiB ext4 on a loop device (O_DIRECT writes, as on a real disk), else a 64 MiB tmpfs (buffered writes
- * only). Returns what was mounted, or why nothing could be (not root, no loop device).
- */
-function mountSmallFs(): { kind: string } | { error: string } {
-  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' });
-  try {
-    run('truncate', ['-s', '64M', image]);
-    run('mkfs.ext4', ['-q', '-F', image]);
-    run('mount', ['-o', 'loop', image, mountPoint]);
-    return { kind: 'ext4 on a loop device' };
-  } catch (loopErr) {
-    fs.rmSync(image, { force: true });
-    try {
-      run('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mountPoint]);
-      return { kind: 'tmpfs' };
-    } catch (e) {
-      const why = (x: unknown) => String((x as { stderr?: unknown }).stderr ?? x).trim();
-      return { error: `cannot mount a small filesystem: loop ext4: ${why(loopErr)}; tmpfs: ${why(e)}` };
-    }
-  }
-}
-
-const mounted = mountSmallFs();
-const mountError = 'error' in mounted ? mounted.error : null;
+const small = mountSmallFs('opencbr-full-');
+const mountError = 'error' in small ? small.error : null;
+const mountPoint = 'dir' in small ? small.dir : '';
 
 let h: Harness;
 before(async () => {
@@ -44,9 +18,7 @@ before(async () => {
 });
 after(async () => {
   await h?.close();
-  if (!mountError) execFileSync('umount', [mountPoint]);
-  fs.rmSync(mountPoint, { recursive: true, force: true });
-  fs.rmSync(image, { force: true });
+  if ('unmount' in small) small.unmount();
 });
 
 const freeBytes = () => {
@@ -60,26 +32,6 @@ function files(dir: string, suffix: string): string[] {
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith(suffix))
     .map((e) => path.join(e.parentPath, e.name));
-}
-
-/** Fills the filesystem to the last byte. */
-function fillUp(file: string): void {
-  const fd = fs.openSync(file, 'w');
-  const block = Buffer.alloc(1024 * 1024, 1);
-  try {
-    for (let size = block.length; size >= 1; size = Math.floor(size / 2)) {
-      for (;;) {
-        try {
-          fs.writeSync(fd, block, 0, size);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 test('disk full: "no space" errors, 507 at 100 %, no temp files, freed space usable at once', async (t) => {
@@ -99,11 +51,11 @@ test('disk full: "no space" errors, 507 at 100 %, no temp files, freed space usa
   const smallMiB = 10;
   const bigMiB = Math.floor((2 * room - 3 * smallMiB) / 4);
   console.log(
-    `disk-full: ${'kind' in mounted ? mounted.kind : ''}, ${room.toFixed(1)} MiB free, volumes ${smallMiB} and ${bigMiB} MiB`,
+    `disk-full: ${'kind' in small ? small.kind : ''}, ${room.toFixed(1)} MiB free, volumes ${smallMiB} and ${bigMiB} MiB`,
   );
-  const small = await h.volume('small', smallMiB * MiB);
+  const smallVol = await h.volume('small', smallMiB * MiB);
   const big = await h.volume('big', bigMiB * MiB);
-  const vSmall = await createVault(h, 'disk', [{ id: small.id, type: 'OS::Cinder::Volume' }], 'v-small');
+  const vSmall = await createVault(h, 'disk', [{ id: smallVol.id, type: 'OS::Cinder::Volume' }], 'v-small');
   const vBig = await createVault(h, 'disk', [{ id: big.id, type: 'OS::Cinder::Volume' }], 'v-big');
   const first = await backUp(vSmall.id);
   assert.equal(first.status, 'available', first.extend_info?.fail_reason);
@@ -122,6 +74,12 @@ test('disk full: "no space" errors, 507 at 100 %, no temp files, freed space usa
   const cp = await h.req('POST', `/v3/${P}/checkpoints`, { body: { checkpoint: { vault_id: vSmall.id } } });
   assert.equal(cp.status, 507, cp.body);
   assert.match(cp.json.error_msg, /no space left in the backup store/i);
+  // Cinder's own fault body, same status.
+  const cinder = await h.req('POST', `/volume/v3/${P}/backups`, {
+    body: { backup: { volume_id: smallVol.id } },
+  });
+  assert.equal(cinder.status, 507, cinder.body);
+  assert.match(JSON.stringify(cinder.json), /"code":507,"message":"No space left in the backup store/);
   fs.rmSync(filler);
   await h.drain();
   const still = (await h.req('GET', `/v3/${P}/backups/${first.id}`)).json.backup;
