@@ -115,7 +115,7 @@ test('a delete that died in its gc, after dropping the rows: the recovered job s
   assert.equal(del.status, 204, del.body);
   // The first attempt got as far as the delete job gets before its gc: manifest and rows gone.
   await (await h.ctx.engine!.vault(vault.id)).deleteBackup(b.id);
-  await h.ctx.services.cbrStore.deleteBackupRows([b.id]);
+  await h.ctx.services.cbrRepositories.backups.deleteBackupRows([b.id]);
   assert.equal(await crashQueuedJobs(), 1);
   await h.ctx.jobs.recover(true);
   await h.ctx.jobs.start();
