@@ -51,11 +51,11 @@ export async function openSource(path: string): Promise<Volume> {
 }
 
 /**
- * Opens a restore target without ever truncating it: a crash (kill -9, power loss) in the middle of a restore
- * must leave the target at least the backup's size, so that the restore can simply run again. A regular file is
- * created if absent and grown to the backup's size; a larger one is cut to it (`preserveLargerTarget`: keeps its
- * length, its tail beyond the backup zeroed) only down to the backup's size. `fresh` tells whether the file held
- * nothing before (new or empty): only then may zero chunks stay holes; otherwise they are written as zeros.
+ * Opens a restore target without ever cutting it below the backup's size: a crash (kill -9, power loss) in the
+ * middle of a restore must leave a target the restore can simply run on again (the service refuses a disk
+ * smaller than the backup). A regular file is created if absent and grown to the backup's size; a larger one is
+ * cut to the backup's size, or with `preserveLargerTarget` keeps its length with the tail beyond the backup
+ * zeroed. `fresh`: the file held nothing before (new or empty), so zero chunks may stay holes.
  */
 export async function openTarget(path: string, size: number, preserveLargerTarget = false): Promise<Volume> {
   let st: import('node:fs').Stats | null = null;
