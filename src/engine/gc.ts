@@ -24,6 +24,7 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     pendingObjects: 0,
     liveLeases: 0,
     staleLeasesRemoved: 0,
+    interruptedPutsRemoved: 0,
     referencedPacks: 0,
     repackedPacks: 0,
     repackedBytes: 0,
@@ -35,6 +36,9 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     stats.liveLeases = live.length;
     for (const l of stale) await ctx.store.delete(l.key);
     stats.staleLeasesRemoved = stale.length;
+    // A put cut short by a crash left a temp file no listing shows; once a lease TTL old its writer is gone
+    // (or would fail its put anyway), so it goes with the stale leases.
+    stats.interruptedPutsRemoved = (await ctx.store.reclaimInterrupted?.(ctx.prefix, ctx.leases.ttlMs)) ?? 0;
     const liveKeys = new Set(live.map((l) => l.key));
 
     let condemned = await ctx.readCondemned();

@@ -112,6 +112,8 @@ export interface GcStats {
   pendingObjects: number;
   liveLeases: number;
   staleLeasesRemoved: number;
+  /** Temp files of puts a crash cut short, removed once a lease TTL old. */
+  interruptedPutsRemoved: number;
   referencedPacks: number;
   /** Mostly-dead packs whose live chunks were copied into new packs (the old ones are then condemned). */
   repackedPacks: number;

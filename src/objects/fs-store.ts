@@ -188,6 +188,30 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** Temp files of puts cut short (the process died between create and rename) under `prefix`. */
+  async reclaimInterrupted(prefix: string, olderThanMs: number): Promise<number> {
+    const base = prefix.replace(/\/+$/, '');
+    if (base && !isValidKey(base)) throw new PermanentStoreError(`invalid prefix: ${JSON.stringify(prefix)}`);
+    const dir = base ? join(this.root, ...base.split('/').map(encodeDir)) : this.root;
+    let entries: string[];
+    try {
+      entries = (await fsp.readdir(dir, { recursive: true })) as string[];
+    } catch (e) {
+      if (code(e) === 'ENOENT') return 0;
+      throw classify(e, prefix);
+    }
+    let n = 0;
+    for (const rel of entries) {
+      if (!rel.endsWith(TMP)) continue;
+      const p = join(dir, rel);
+      const st = await fsp.stat(p).catch(() => null);
+      if (!st?.isFile() || Date.now() - st.mtimeMs <= olderThanMs) continue;
+      await fsp.rm(p, { force: true });
+      n++;
+    }
+    return n;
+  }
+
   async delete(key: string): Promise<void> {
     const path = this.path(key);
     try {
