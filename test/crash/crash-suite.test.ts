@@ -262,14 +262,14 @@ test(
         failures.push(
           `after deleting everything, ${left.length} packs/segments remain: ${left.slice(0, 3).join(', ')}`,
         );
-      // Temp files of puts cut short by a kill are invisible to the store and removed once an hour old.
+      // Temp files of puts cut short by a kill are invisible to the store; gc removes them once a TTL old.
       const temps = vaultDirs.flatMap((d) =>
         fs.existsSync(d)
           ? fs.readdirSync(d, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))
           : [],
       );
       console.log(
-        `crash suite: ${temps.length} temp files of interrupted puts left (reclaimed after an hour)`,
+        `crash suite: ${temps.length} temp files of interrupted puts left (gc removes them once a lease TTL old)`,
       );
       const manifests = vaultDirs.flatMap((d) => objectFiles(path.join(d, 'backups')));
       if (manifests.length > 0) failures.push(`${manifests.length} manifests remain`);
