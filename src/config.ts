@@ -33,6 +33,8 @@ export interface Config {
    * it must stay well above the longest stall of a live operation (its lease is renewed every TTL/4).
    */
   engineLeaseTtlMs: number | null;
+  /** On an orderly stop, how long running jobs may finish before they are handed back to the queue. */
+  jobStopGraceMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     engineLeaseTtlMs: env.OPENCBR_ENGINE_LEASE_TTL_MS
       ? positiveInt(env, 'OPENCBR_ENGINE_LEASE_TTL_MS', 0)
       : null,
+    jobStopGraceMs: positiveInt(env, 'OPENCBR_JOB_STOP_GRACE_MS', 5000),
   };
 }

@@ -42,7 +42,7 @@ export type ConsistentLevel = 'crash_consistent' | 'app_consistent';
 export type ChargingMode = 'post_paid' | 'pre_paid';
 export type ImageType = 'backup' | 'replication';
 
-export type OperationType = 'backup' | 'restore' | 'delete';
+export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete';
 export type OperationStatus = 'success' | 'skipped' | 'failed' | 'running' | 'timeout' | 'waiting';
 
 export interface VaultResource {

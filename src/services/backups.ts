@@ -1,5 +1,5 @@
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
-import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
+import { canDelete, canRestore, checkpointStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
@@ -71,7 +71,7 @@ export class BackupService {
 
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, { name, updatedAt: nowTimestamp() });
+    await this.deps.uow.run((r) => r.backups.updateBackup(id, { name, updatedAt: this.deps.timestamp() }));
     return this.get(projectId, id);
   }
 
@@ -82,11 +82,13 @@ export class BackupService {
     patch: { name?: string; description?: string | null },
   ): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      updatedAt: nowTimestamp(),
-    });
+    await this.deps.uow.run((r) =>
+      r.backups.updateBackup(id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        updatedAt: this.deps.timestamp(),
+      }),
+    );
     return this.get(projectId, id);
   }
 
@@ -101,11 +103,13 @@ export class BackupService {
     failReason?: string | null,
   ): Promise<void> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, {
-      status,
-      updatedAt: nowTimestamp(),
-      ...(failReason !== undefined ? { failReason } : {}),
-    });
+    await this.deps.uow.run((r) =>
+      r.backups.updateBackup(id, {
+        status,
+        updatedAt: this.deps.timestamp(),
+        ...(failReason !== undefined ? { failReason } : {}),
+      }),
+    );
   }
 
   /**
@@ -123,9 +127,11 @@ export class BackupService {
     if (await this.deps.repos.backups.getBackup(backup.id)) {
       throw new AppError('conflict', `The backup ${backup.id} already exists.`, { field: 'backup_record' });
     }
-    if (input.createVault) await this.deps.repos.vaults.insertVault(vault);
-    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
-    await this.deps.repos.backups.insertBackups([backup]);
+    await this.deps.uow.run(async (r) => {
+      if (input.createVault) await r.vaults.insertVault(vault);
+      await r.checkpoints.insertCheckpoint(checkpoint);
+      await r.backups.insertBackups([backup]);
+    });
     await this.vaults.refreshUsage(vault.id).catch(() => undefined);
     return (await this.deps.repos.backups.getBackup(backup.id)) ?? backup;
   }
@@ -148,25 +154,21 @@ export class BackupService {
       });
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    if (
-      !(await this.deps.repos.backups.transitionBackupTree(
-        b.id,
-        ['available', 'error'],
-        'deleting',
-        nowTimestamp(),
-      ))
-    ) {
-      throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
-        field: 'backup_id',
-      });
-    }
-    const o = await this.oplogs.open('delete', b, vault);
-    await this.deps.jobs.enqueue<DeleteJobPayload>(
-      'delete',
-      { backupId: b.id, operationLogId: o.id },
-      { projectId, operationLogId: o.id, maxAttempts: 3 },
-    );
-    return { operationLogId: o.id };
+    return this.deps.uow.run(async (r) => {
+      const at = this.deps.timestamp();
+      if (!(await r.backups.transitionBackupTree(b.id, ['available', 'error'], 'deleting', at))) {
+        throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
+          field: 'backup_id',
+        });
+      }
+      const o = await this.oplogs.open('delete', b, vault, undefined, r.oplogs);
+      await r.jobs.enqueue<DeleteJobPayload>(
+        'delete',
+        { backupId: b.id, operationLogId: o.id },
+        { projectId, operationLogId: o.id, maxAttempts: 3 },
+      );
+      return { operationLogId: o.id };
+    });
   }
 
   /** Marks the backup `restoring` and enqueues a restore of each disk to its target volume. */
@@ -289,20 +291,21 @@ export class BackupService {
       );
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    if (
-      !(await this.deps.repos.backups.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))
-    ) {
-      throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
-        field: 'backup_id',
-      });
-    }
-    const o = await this.oplogs.open('restore', b, vault, targetName);
-    await this.deps.jobs.enqueue<RestoreJobPayload>(
-      'restore',
-      { backupId: b.id, operationLogId: o.id, targets },
-      { projectId, operationLogId: o.id },
-    );
-    return { operationLogId: o.id };
+    return this.deps.uow.run(async (r) => {
+      const at = this.deps.timestamp();
+      if (!(await r.backups.transitionBackupTree(b.id, ['available'], 'restoring', at))) {
+        throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
+          field: 'backup_id',
+        });
+      }
+      const o = await this.oplogs.open('restore', b, vault, targetName, r.oplogs);
+      await r.jobs.enqueue<RestoreJobPayload>(
+        'restore',
+        { backupId: b.id, operationLogId: o.id, targets },
+        { projectId, operationLogId: o.id },
+      );
+      return { operationLogId: o.id };
+    });
   }
 
   private async targetVolume(projectId: string, volumeId: string, field: string): Promise<Volume> {
@@ -355,9 +358,11 @@ export class BackupService {
       }
       done++;
     }
-    await this.deps.repos.backups.transitionBackupTree(top.id, ['restoring'], 'available', nowTimestamp());
-    if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure);
-    else await this.oplogs.succeed(operationLogId);
+    await this.deps.uow.run(async (r) => {
+      await r.backups.transitionBackupTree(top.id, ['restoring'], 'available', this.deps.timestamp());
+      if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure, r.oplogs);
+      else await this.oplogs.succeed(operationLogId, {}, r.oplogs);
+    });
     return { ok: failure === null };
   }
 
@@ -366,7 +371,7 @@ export class BackupService {
       job.payload.backupId,
       ['restoring'],
       'available',
-      nowTimestamp(),
+      this.deps.timestamp(),
     );
     await this.oplogs.fail(
       job.payload.operationLogId,
@@ -392,17 +397,20 @@ export class BackupService {
       ve,
       disks.map((d) => d.engineBackupId!),
     );
-    await this.deps.repos.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+    // Its data is gone: the rows, the checkpoint's status and the log follow in one transaction.
+    await this.deps.uow.run(async (r) => {
+      await r.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+      const c = await r.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
+      if (c) {
+        const left = await r.backups.topBackupsOfCheckpoint(c.id);
+        await r.checkpoints.updateCheckpoint(c.id, {
+          status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
+          updatedAt: this.deps.timestamp(),
+        });
+      }
+    });
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);
-    const c = await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
-    if (c) {
-      const left = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
-      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
-        status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
-        updatedAt: nowTimestamp(),
-      });
-    }
     await this.oplogs.succeed(operationLogId);
     return { deleted: disks.length };
   }
@@ -424,7 +432,7 @@ export class BackupService {
         : null);
     if (vaultId) await scheduleGc(this.deps, vaultId, 0).catch(() => undefined);
     if (reason === 'interrupted' && job.attempts < job.maxAttempts) return 'retry';
-    const at = nowTimestamp();
+    const at = this.deps.timestamp();
     await this.deps.repos.backups.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);
     await this.deps.repos.backups.updateBackup(job.payload.backupId, {
       failReason: `Deletion failed: ${error}`,

@@ -48,11 +48,16 @@ export async function deleteBackupData(
   }
 }
 
-/** Runs gc on the vault now, recounts its usage, and queues a follow-up when objects stay condemned. */
+/**
+ * Runs gc on the vault now, recounts its usage, and queues a follow-up when objects stay condemned.
+ * `deferWhenBlocked` (default true): when gc cannot run (lock held, store full), queue a gc job and return;
+ * false rethrows, for a caller that must not go on before its gc has run (a vault deletion).
+ */
 export async function collectGarbage(
   deps: CbrDeps,
   vaultId: string,
   ve?: VaultEnginePort,
+  opts: { deferWhenBlocked?: boolean } = {},
 ): Promise<GcOutcome> {
   const v = ve ?? (await requireEngine(deps).vault(vaultId));
   let stats: Partial<Record<'pendingObjects' | 'deletedObjects' | 'deletedBytes', number>>;
@@ -64,7 +69,7 @@ export async function collectGarbage(
     // condemned list) until something else frees a little. What triggered this gc has done its part (a
     // delete's manifest and rows are gone, nothing would trigger it again): the reclaiming happens later.
     const code = (err as { code?: unknown }).code;
-    if (code !== 'GC_BUSY' && code !== 'NO_SPACE') throw err;
+    if ((code !== 'GC_BUSY' && code !== 'NO_SPACE') || opts.deferWhenBlocked === false) throw err;
     deps.log?.warn({ vaultId, err: (err as Error).message }, 'gc deferred');
     return {
       pendingObjects: 0,
@@ -99,7 +104,7 @@ export function scheduleGc(deps: CbrDeps, vaultId: string, delayMs: number): Pro
     await deps.jobs.enqueue<GcJobPayload>(
       'gc',
       { vaultId },
-      { maxAttempts: 3, runAfter: new Date(Date.now() + delayMs) },
+      { maxAttempts: 3, runAfter: new Date(deps.clock().getTime() + delayMs) },
     );
     return true;
   };

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { MIB, Rng, makeVolume, mutateVolume } from '../../src/engine/testing/volume-generator.js';
-import { tempDir } from '../iam/helpers.js';
-import { type Json, type ServeChild, adminToken, call, startServe, stopServe } from '../support/serve.js';
+import { type J as Json, tempDir } from '../iam/helpers.js';
+import { type ServeChild, adminToken, startServe } from '../support/serve.js';
 
 const SEED = Number(process.env.OPENCBR_CRASH_SEED ?? Date.now() % 2 ** 31);
 const TRIALS = Number(process.env.OPENCBR_CRASH_TRIALS ?? 30);
@@ -69,8 +69,8 @@ test(
     const expected = new Map<string, { sha: string; slot: Slot }>();
     const kills: string[] = [];
     try {
-      const { token, projectId: P } = await adminToken(server.url, PASSWORD);
-      const api = (method: string, url: string, body?: unknown) => call(server.url, method, url, token, body);
+      const { token, projectId: P } = await adminToken(server, PASSWORD);
+      const api = (method: string, url: string, body?: unknown) => server.call(method, url, token, body);
       const must = async (method: string, url: string, body?: unknown): Promise<Json> => {
         const r = await api(method, url, body);
         if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.text}`);
@@ -221,7 +221,7 @@ test(
           detail = `${op === 'gc' ? 'gc after delete of' : 'delete'} ${b.id.slice(0, 8)} (${b.status})`;
         }
         await sleep(delayMs);
-        await stopServe(server, 'SIGKILL');
+        await server.stop('SIGKILL');
         kills.push(`trial ${trial}: ${detail}, killed after ${delayMs} ms`);
         console.log(`crash suite: ${kills[kills.length - 1]}`);
 
@@ -280,7 +280,7 @@ test(
       assert.deepEqual(failures, [], `seed ${SEED}`);
     } finally {
       await db.destroy();
-      await stopServe(server, 'SIGTERM');
+      await server.stop('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { type J, tempDir } from '../iam/helpers.js';
-import { adminToken, call as callServe, startServe, stopServe } from '../support/serve.js';
+import { adminToken, startServe } from '../support/serve.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,8 +29,8 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
   let server = await startServe(env);
   try {
     const call = (method: string, url: string, token: string | null, body?: unknown) =>
-      callServe(server.url, method, url, token, body);
-    const { token, projectId: pid } = await adminToken(server.url, 'Crash-pass-1');
+      server.call(method, url, token, body);
+    const { token, projectId: pid } = await adminToken(server, 'Crash-pass-1');
     const vol = await call('POST', `/opencbr/v1/${pid}/volumes`, token, {
       volume: { name: 'big', path: image },
     });
@@ -63,7 +63,7 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
         await sleep(10);
       }
       await sleep(50);
-      await stopServe(server, 'SIGKILL');
+      await server.stop('SIGKILL');
       const left = await db.selectFrom('jobs').select(['status']).execute();
       assert.deepEqual(
         left.map((j) => j.status),
@@ -101,6 +101,6 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
       await sleep(200);
     }
   } finally {
-    await stopServe(server, 'SIGTERM');
+    await server.stop('SIGTERM');
   }
 });
