@@ -1,7 +1,7 @@
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, checkpointStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import type { Volume } from '../domain/inventory.js';
+import type { Server, Volume } from '../domain/inventory.js';
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
 import { type BackupList, type BackupTree, MarkerNotFoundError } from '../domain/ports/cbr-repositories.js';
@@ -21,6 +21,11 @@ export interface RestoreInput {
   serverId?: string;
   /** Disk backup (child) → target volume; default: each child to the volume it was taken from. */
   mappings?: Array<{ backupId: string; volumeId: string }>;
+  /**
+   * The host a disk backup is restored on (HSS names one for every restore): a server of the project that
+   * the target volume is attached to, else the restore is refused rather than written elsewhere.
+   */
+  hostId?: string;
 }
 
 export interface RestoreJobPayload {
@@ -190,6 +195,12 @@ export class BackupService {
       }
       const volumeId = input.volumeId ?? b.resourceId;
       const v = await this.targetVolume(projectId, volumeId, 'restore.volume_id');
+      if (input.hostId !== undefined) {
+        const host = await this.targetServer(projectId, input.hostId);
+        if (v.serverId !== host.id) {
+          throw invalid('restore.server_id', `disk ${v.id} is not attached to server ${host.id}`);
+        }
+      }
       checkSize(b, v, 'restore.volume_id');
       targets.push({ diskBackupId: b.id, volumeId: v.id });
       targetName = { id: v.id, name: v.name };
@@ -200,19 +211,7 @@ export class BackupService {
           'a server backup restores to a server: give server_id and mappings',
         );
       }
-      const serverId = input.serverId ?? b.resourceId;
-      const server = await this.deps.inventory.getServer(projectId, serverId).catch((err) => {
-        if (isAppError(err)) {
-          throw new AppError(
-            'server_not_found',
-            `The server does not exist: restore.server_id ${serverId}.`,
-            {
-              field: 'restore.server_id',
-            },
-          );
-        }
-        throw err;
-      });
+      const server = await this.targetServer(projectId, input.serverId ?? b.resourceId);
       targetName = { id: server.id, name: server.name };
       const mappings =
         input.mappings ??
@@ -305,6 +304,17 @@ export class BackupService {
         { projectId, operationLogId: o.id },
       );
       return { operationLogId: o.id };
+    });
+  }
+
+  private async targetServer(projectId: string, serverId: string): Promise<Server> {
+    return this.deps.inventory.getServer(projectId, serverId).catch((err) => {
+      if (isAppError(err)) {
+        throw new AppError('server_not_found', `The server does not exist: restore.server_id ${serverId}.`, {
+          field: 'restore.server_id',
+        });
+      }
+      throw err;
     });
   }
 

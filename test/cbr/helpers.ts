@@ -40,6 +40,8 @@ export async function startHarness(
   opts: {
     engine?: boolean;
     startJobs?: boolean;
+    /** Extra configuration variables (OPENCBR_*), over the harness's own. */
+    env?: Record<string, string>;
     /** Where the temp dir goes (default the OS temp dir): e.g. a small filesystem to fill up. */
     baseDir?: string;
     /** The engine's lease TTL (default the engine's): short to see a dead process's lease go stale. */
@@ -54,6 +56,7 @@ export async function startHarness(
       OPENCBR_DATA: path.join(dir, 'data'),
       OPENCBR_VOLUME_ROOTS: volumeRoot,
       OPENCBR_ADMIN_PASSWORD: 'Admin-pass-1',
+      ...opts.env,
     },
     dir,
   );
