@@ -1,4 +1,4 @@
-// What the services need from the data plane (TEAM.md contract 1), kept narrow so the services do not
+// What the services need from the data plane, kept narrow so the services do not
 // depend on the engine's internals. `openEngine(...)` from src/engine satisfies it.
 
 export interface EngineProgress {
