@@ -17,7 +17,7 @@ import type {
 } from './types.js';
 import type { VaultContext } from './vault-context.js';
 
-function info(meta: ManifestMeta): BackupInfo {
+function info({ meta, bytes }: { meta: ManifestMeta; bytes: number }): BackupInfo {
   return {
     backupId: meta.backupId,
     vaultId: meta.vaultId,
@@ -27,7 +27,8 @@ function info(meta: ManifestMeta): BackupInfo {
     volumeSize: meta.volumeSize,
     chunkCount: meta.chunkCount,
     labels: meta.labels,
-    storedBytes: meta.stats.storedBytes,
+    // As the backup reported it: its packs and segments (in the meta) and the manifest itself.
+    storedBytes: meta.stats.storedBytes + bytes,
   };
 }
 
@@ -38,6 +39,10 @@ export class Vault implements VaultEngine {
 
   get vaultId(): string {
     return this.ctx.vaultId;
+  }
+
+  get leaseTtlMs(): number {
+    return this.ctx.leases.ttlMs;
   }
 
   backup(req: BackupRequest): Promise<BackupStats> {
@@ -107,7 +112,7 @@ export class Vault implements VaultEngine {
 
   async getBackup(backupId: string): Promise<BackupInfo> {
     checkBackupId(backupId);
-    return info((await this.ctx.loadManifest(backupId)).meta);
+    return info(await this.ctx.loadManifest(backupId));
   }
 
   /** Every committed backup, read from the object store alone (catalog-loss recovery). Oldest first. */
@@ -116,7 +121,7 @@ export class Vault implements VaultEngine {
     try {
       for await (const o of this.ctx.store.list(`${this.ctx.prefix}backups/`)) {
         try {
-          out.push(info((await this.ctx.loadManifestByKey(o.key)).meta));
+          out.push(info(await this.ctx.loadManifestByKey(o.key)));
         } catch (e) {
           if (e instanceof ObjectNotFoundError) continue;
           throw new CorruptDataError(0, 0, `manifest ${o.key} is unreadable: ${(e as Error).message}`);
@@ -130,9 +135,13 @@ export class Vault implements VaultEngine {
 
   gc(): Promise<GcStats> {
     // One gc per vault per process at a time; across processes gc/lock serializes.
-    this.gcRunning ??= runGc(this.ctx).finally(() => {
-      this.gcRunning = null;
-    });
+    this.gcRunning ??= runGc(this.ctx)
+      .catch((e) => {
+        throw wrapError(e);
+      })
+      .finally(() => {
+        this.gcRunning = null;
+      });
     return this.gcRunning;
   }
 

@@ -30,7 +30,13 @@ export interface VaultEnginePort {
     onProgress?: (p: EngineProgress) => void;
   }): Promise<unknown>;
   deleteBackup(backupId: string): Promise<void>;
+  /** What the store holds of a backup (its committed manifest); throws NotFoundError when it holds none. */
+  getBackup(
+    backupId: string,
+  ): Promise<{ volumeSize: number; storedBytes: number; parentBackupId: string | null }>;
   gc(): Promise<unknown>;
+  /** How long a dead process's lease (or gc lock) keeps blocking gc. */
+  readonly leaseTtlMs?: number;
   usage(): Promise<{ storedBytes: number; objectCount?: number }>;
 }
 
