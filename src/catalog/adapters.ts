@@ -2,14 +2,18 @@
 // catalog in one place. SQLite (embedded, one node) is the only kind today; a PostgreSQL catalog shared by
 // several nodes provides the same set over its own Kysely dialect, without the SQLite read cache.
 import type { Kysely } from 'kysely';
-import type { IdentityStore } from '../domain/identity-service.js';
 import type { InventoryStore } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
+import type { CinderRepository } from '../domain/ports/cinder.js';
 import type { Clock } from '../domain/ports/clock.js';
+import type { HssRepository } from '../domain/ports/hss.js';
+import type { IdentityStore } from '../domain/ports/identity.js';
 import type { JobRepository } from '../domain/ports/jobs.js';
 import type { UnitOfWork } from '../domain/ports/unit-of-work.js';
 import { withSqliteReadCache } from './backup-read-cache.js';
+import { CinderStore } from './cinder-store.js';
 import { openCatalogDb } from './db.js';
+import { HssStore } from './hss-store.js';
 import { SqlIdentityStore } from './identity.js';
 import { SqlInventoryStore } from './inventory.js';
 import { sqlCbrRepositories } from './repositories/index.js';
@@ -18,9 +22,13 @@ import type { Database } from './schema.js';
 import { SqlUnitOfWork } from './unit-of-work.js';
 
 export interface CatalogAdapters {
-  /** The database itself, for the stores not behind a port yet (Cinder's and HSS's records) and admin tools. */
+  /** The database itself, for admin tools (migrations, checks) that work on the tables directly. */
   db: Kysely<Database>;
   cbr: CbrRepositories;
+  /** Cinder's own backup attributes and its questions of CBR's rows. */
+  cinder: CinderRepository;
+  /** HSS's protected hosts and policies. */
+  hss: HssRepository;
   jobs: JobRepository;
   identity: IdentityStore;
   inventory: InventoryStore;
@@ -47,6 +55,8 @@ export function sqlCatalogAdapters(db: Kysely<Database>, clock: Clock): CatalogA
   return {
     db,
     cbr: { ...cbr, backups: withSqliteReadCache(cbr.backups, db) },
+    cinder: new CinderStore(db),
+    hss: new HssStore(db),
     jobs: new SqlJobRepository(db, clock),
     identity: new SqlIdentityStore(db),
     inventory: new SqlInventoryStore(db),

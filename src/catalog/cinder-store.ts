@@ -1,7 +1,14 @@
 // Persistence of the Cinder-only backup attributes (cinder_backups) and the read-only questions the
 // Cinder view asks of CBR's backup rows (dependent incrementals). SQL lives here, never in src/api.
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import type { Backup, BackupStatus } from '../domain/cbr-model.js';
+import type { Backup } from '../domain/cbr-model.js';
+import {
+  type CinderBackupExtra,
+  type CinderBackupQuery,
+  CinderMarkerNotFound,
+  type CinderRepository,
+  type CinderSortKey,
+} from '../domain/ports/cinder.js';
 import type { CinderBackupsTable } from './cinder-tables.js';
 import { rowToBackup } from './repositories/rows.js';
 import type { Database } from './schema.js';
@@ -18,47 +25,9 @@ const SORT_COLUMNS = {
   data_timestamp: 'created_at',
   volume_id: 'resource_id',
   availability_zone: 'resource_az',
-} as const;
-export type CinderSortKey = keyof typeof SORT_COLUMNS;
-export const CINDER_SORT_KEYS = Object.keys(SORT_COLUMNS) as CinderSortKey[];
-
-/** What Cinder's backup list may ask: volume backups (OS::Cinder::Volume) that are not a server's disks. */
-export interface CinderBackupQuery {
-  /** null = every project (admin all_tenants). */
-  projectId: string | null;
-  name?: string;
-  nameLike?: string;
-  statuses?: BackupStatus[];
-  volumeId?: string;
-  volumeIdLike?: string;
-  sort: Array<{ key: CinderSortKey; dir: 'asc' | 'desc' }>;
-  limit: number;
-  offset: number;
-  marker?: string;
-}
-
-export class CinderMarkerNotFound extends Error {
-  constructor(readonly marker: string) {
-    super(`Marker ${marker} could not be found.`);
-  }
-}
+} as const satisfies Record<CinderSortKey, string>;
 
 const likeEscape = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-export interface CinderBackupExtra {
-  backupId: string;
-  projectId: string;
-  userId: string | null;
-  container: string | null;
-  metadata: Record<string, string>;
-  snapshotId: string | null;
-  requestedIncremental: boolean;
-  imported: boolean;
-  /** The name CBR generated when the client gave none. */
-  generatedName?: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 function fromRow(r: CinderBackupsTable): CinderBackupExtra {
   let metadata: Record<string, string> = {};
@@ -84,7 +53,7 @@ function fromRow(r: CinderBackupsTable): CinderBackupExtra {
   };
 }
 
-export class CinderStore {
+export class CinderStore implements CinderRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async put(extra: CinderBackupExtra): Promise<void> {

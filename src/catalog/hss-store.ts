@@ -2,18 +2,15 @@
 // policies of protection vaults. Vaults and backups themselves are CBR's rows.
 import type { Kysely } from 'kysely';
 import type {
-  HssBackupPoliciesTable,
-  HssProtectedHostsTable,
-  HssProtectionPoliciesTable,
-} from './hss-tables.js';
+  BackupPolicyRow,
+  HssRepository,
+  ProtectedHost,
+  ProtectionPolicyRow,
+} from '../domain/ports/hss.js';
 import { countThenPage } from './paging.js';
 import type { Database } from './schema.js';
 
-export type ProtectedHost = HssProtectedHostsTable;
-export type ProtectionPolicyRow = HssProtectionPoliciesTable;
-export type BackupPolicyRow = HssBackupPoliciesTable;
-
-export class HssStore {
+export class HssStore implements HssRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   // ---- protected hosts

@@ -1,7 +1,13 @@
 // SQL for identity (PLATFORM): the IdentityStore the identity service uses.
 import type { Kysely } from 'kysely';
-import type { IdentityStore } from '../domain/identity-service.js';
-import type { CredentialRow, DomainRow, ProjectRow, TokenRow, UserRow } from './identity-tables.js';
+import type {
+  CredentialRow,
+  DomainRow,
+  IdentityStore,
+  ProjectRow,
+  TokenRow,
+  UserRow,
+} from '../domain/ports/identity.js';
 import type { Database } from './schema.js';
 
 export class SqlIdentityStore implements IdentityStore {

@@ -1,5 +1,4 @@
 // Identity use cases: bootstrap, projects/users/credentials, password auth, tokens, AK/SK verification.
-import type { CredentialRow, DomainRow, ProjectRow, TokenRow, UserRow } from '../catalog/identity-tables.js';
 import { AppError } from './errors.js';
 import type { SecretBox } from './identity-secrets.js';
 import {
@@ -25,40 +24,16 @@ import {
   tokenDigest,
   verifyPassword,
 } from './identity.js';
+import type {
+  CredentialRow,
+  DomainRow,
+  IdentityStore,
+  ProjectRow,
+  TokenRow,
+  UserRow,
+} from './ports/identity.js';
 
-/** Persistence the identity service needs (implemented by src/catalog/identity.ts). */
-export interface IdentityStore {
-  getDomain(ref: { id?: string; name?: string }): Promise<DomainRow | undefined>;
-  insertDomain(row: DomainRow): Promise<void>;
-  getProject(ref: { id?: string; name?: string; domainId?: string }): Promise<ProjectRow | undefined>;
-  listProjects(filter?: { domainId?: string; name?: string }): Promise<ProjectRow[]>;
-  insertProject(row: ProjectRow): Promise<void>;
-  getUser(ref: { id?: string; name?: string; domainId?: string }): Promise<UserRow | undefined>;
-  listUsers(filter?: { domainId?: string }): Promise<UserRow[]>;
-  insertUser(row: UserRow): Promise<void>;
-  updateUserPassword(userId: string, passwordHash: string, at: string): Promise<void>;
-  ensureRole(name: string, newId: () => string): Promise<string>;
-  assignRole(userId: string, projectId: string, roleId: string): Promise<void>;
-  rolesOf(userId: string, projectId: string): Promise<Array<{ id: string; name: string }>>;
-  projectsOf(userId: string): Promise<ProjectRow[]>;
-  insertToken(row: TokenRow): Promise<void>;
-  getToken(idHash: string): Promise<TokenRow | undefined>;
-  revokeToken(idHash: string, at: string): Promise<void>;
-  revokeTokensOfUser(userId: string, at: string): Promise<void>;
-  purgeTokensBefore(iso: string): Promise<number>;
-  insertCredential(row: CredentialRow): Promise<void>;
-  getCredential(access: string): Promise<CredentialRow | undefined>;
-  listCredentials(filter?: { userId?: string }): Promise<CredentialRow[]>;
-  deleteCredential(access: string): Promise<boolean>;
-  touchCredential(access: string, at: string): Promise<void>;
-  /**
-   * Records a signature as spent, insert-if-absent: true when this call recorded it, false when it was recorded
-   * already (by this node or another sharing the catalog).
-   */
-  spendSignature(signature: string, access: string, expiresAt: string): Promise<boolean>;
-  /** Forgets spent signatures that expired before `iso`; returns how many. */
-  purgeSpentSignaturesBefore(iso: string): Promise<number>;
-}
+export type { IdentityStore } from './ports/identity.js';
 
 export interface Ref {
   id?: string;

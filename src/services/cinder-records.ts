@@ -1,20 +1,17 @@
 // Cinder's own backup attributes (metadata, container, imported records) beside CBR's backup rows, and the
 // busy state of volumes. The Cinder API reaches them through this service, never through the catalog.
-import { CinderStore } from '../catalog/cinder-store.js';
 import type { AppContext } from '../context.js';
+import type { CinderRepository } from '../domain/ports/cinder.js';
 
 export {
   CINDER_SORT_KEYS,
   type CinderBackupExtra,
   CinderMarkerNotFound,
   type CinderSortKey,
-} from '../catalog/cinder-store.js';
+} from '../domain/ports/cinder.js';
 
-/** What the Cinder API does with its records; removal stays with the catalog's own lifecycle. */
-export type CinderRecords = Pick<
-  CinderStore,
-  'put' | 'get' | 'getMany' | 'listBackups' | 'dependentCounts' | 'vaultProject' | 'busyVolumes'
->;
+/** What the Cinder API does with its records: the repository port itself. */
+export type CinderRecords = CinderRepository;
 
 declare module '../context.js' {
   interface AppServices {
@@ -24,5 +21,5 @@ declare module '../context.js' {
 
 /** Service factory for openContext. */
 export function cinderServiceFactory(ctx: AppContext): void {
-  ctx.services.cinderRecords = new CinderStore(ctx.db);
+  ctx.services.cinderRecords = ctx.catalog.cinder;
 }
