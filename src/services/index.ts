@@ -13,16 +13,7 @@ import { reconcile } from './reconciler.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
 
-/** The catalog reads the protocol plugins still make directly (each a repository port method). */
-export interface CbrCatalogReads {
-  vaultOfResource: CbrRepositories['vaults']['vaultOfResource'];
-  getVault: CbrRepositories['vaults']['getVault'];
-  getBackup: CbrRepositories['backups']['getBackup'];
-  listOplogs: CbrRepositories['oplogs']['listOplogs'];
-}
-
 export interface CbrServices {
-  cbrStore: CbrCatalogReads;
   /** The repositories the services read through (the backups one behind the read cache on SQLite). */
   cbrRepositories: CbrRepositories;
   vaults: VaultService;
@@ -40,14 +31,7 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const vaults = new VaultService(deps, operationLogs);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
-  const r = deps.repos;
-  const cbrStore: CbrCatalogReads = {
-    vaultOfResource: (projectId, resourceId) => r.vaults.vaultOfResource(projectId, resourceId),
-    getVault: (projectId, id) => r.vaults.getVault(projectId, id),
-    getBackup: (id) => r.backups.getBackup(id),
-    listOplogs: (f) => r.oplogs.listOplogs(f),
-  };
-  return { cbrStore, cbrRepositories: r, vaults, checkpoints, backups, operationLogs };
+  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs };
 }
 
 /** Service factory for openContext: builds the services and registers the `backup`, `restore`, `delete` jobs. */

@@ -56,7 +56,7 @@ test('a backup committed in the store when its process died is available with it
   const got = (await h.req('GET', `/v3/${P}/backups/${b.id}`)).json.backup;
   assert.equal(got.status, 'available', got.extend_info?.fail_reason);
   assert.equal(got.extend_info.fail_reason ?? null, null);
-  const row = await h.ctx.services.cbrStore.getBackup(b.id);
+  const row = await h.ctx.services.cbrRepositories.backups.getBackup(b.id);
   assert.equal(row?.storedBytes, stats.storedBytes, 'its real stored size');
   assert.equal(row?.volumeBytes, 2 * MiB);
   const ops = await h.req('GET', `/v3/${P}/operation-logs?operation_type=backup`);
