@@ -1,6 +1,7 @@
 // Persistence of the Cinder-only backup attributes (cinder_backups) and the read-only questions the
 // Cinder view asks of CBR's backup rows (dependent incrementals). SQL lives here, never in src/api.
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { BACKING_UP, OPERATION_OPEN } from '../domain/backup-status.js';
 import type { Backup } from '../domain/cbr-model.js';
 import {
   type CinderBackupExtra,
@@ -128,7 +129,7 @@ export class CinderStore implements CinderRepository {
       .select('target_resource_id')
       .where('project_id', '=', projectId)
       .where('operation_type', '=', 'restore')
-      .where('status', 'in', ['running', 'waiting'])
+      .where('status', 'in', OPERATION_OPEN)
       .where('target_resource_id', 'in', targets)
       .execute();
     const restoringIds = new Set(restoring.map((r) => r.target_resource_id));
@@ -141,7 +142,7 @@ export class CinderStore implements CinderRepository {
       .select('resource_id')
       .where('project_id', '=', projectId)
       .where('resource_id', 'in', ids)
-      .where('status', 'in', ['protecting', 'waiting_protect'])
+      .where('status', 'in', BACKING_UP)
       .execute();
     for (const b of backing) if (!out.has(b.resource_id)) out.set(b.resource_id, 'backing-up');
     return out;

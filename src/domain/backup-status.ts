@@ -9,6 +9,9 @@ export const DELETING: readonly BackupStatus[] = ['deleting', 'waiting_delete'];
 /** A job works on the backup: it cannot be deleted, restored or changed until that job ends. */
 export const BUSY: readonly BackupStatus[] = [...BACKING_UP, ...RESTORING, ...DELETING];
 
+/** Every status but `error`: the backups a checkpoint still counts as a resource's. */
+export const LIVE: readonly BackupStatus[] = ['available', ...BUSY];
+
 /** The backup's data is all in the vault (restores and deletes read or remove it; making a backup has ended). */
 export function hasCompleteData(s: BackupStatus): boolean {
   return s === 'available' || s === 'restoring' || s === 'deleting';
@@ -17,6 +20,9 @@ export function hasCompleteData(s: BackupStatus): boolean {
 export function isBackingUp(s: BackupStatus): boolean {
   return BACKING_UP.includes(s);
 }
+
+/** An operation that has not ended: its job waits to start or runs. */
+export const OPERATION_OPEN: readonly OperationStatus[] = ['waiting', 'running'];
 
 export const OPERATION_STATUSES: readonly OperationStatus[] = [
   'success',

@@ -1,6 +1,7 @@
 // Checkpoints (restore points): one backup run over resources of a vault. Creating one records a backup
 // per resource (a server backup with one child per disk) and enqueues one durable `backup` job each.
 import { randomBytes } from 'node:crypto';
+import { BACKING_UP, LIVE, isBackingUp } from '../domain/backup-status.js';
 import type {
   Backup,
   BackupStatus,
@@ -43,17 +44,6 @@ export interface BackupJobPayload {
   backupId: string;
   operationLogId: string;
 }
-
-const BUSY = ['protecting', 'waiting_protect'];
-const LIVE_STATUSES: BackupStatus[] = [
-  'available',
-  'protecting',
-  'waiting_protect',
-  'restoring',
-  'waiting_restore',
-  'deleting',
-  'waiting_delete',
-];
 
 export class CheckpointService {
   constructor(
@@ -98,7 +88,7 @@ export class CheckpointService {
           vaultId: c.vaultId,
           resourceId: r.id,
           parentId: null,
-          statuses: LIVE_STATUSES,
+          statuses: [...LIVE],
         },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1000, offset: 0 },
       );
@@ -169,7 +159,7 @@ export class CheckpointService {
           vaultId: vault.id,
           resourceId: id,
           parentId: null,
-          statuses: ['protecting', 'waiting_protect'],
+          statuses: [...BACKING_UP],
         },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
       );
@@ -525,7 +515,7 @@ export class CheckpointService {
       const disks = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [top];
       let partial = false;
       for (const d of disks) {
-        if (d.status !== 'protecting' && d.status !== 'waiting_protect') continue;
+        if (!isBackingUp(d.status)) continue;
         const found = await committedData(ve ?? null, d.engineBackupId);
         if (found.committed) {
           const base = found.committed.parentBackupId

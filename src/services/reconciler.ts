@@ -2,6 +2,7 @@
 // no live (queued or running) job will ever move. Commands now commit their writes and jobs together, so this
 // finds nothing in normal operation; it is the safety net for catalogs written before that, and for jobs whose
 // recover hook itself failed.
+import { OPERATION_OPEN } from '../domain/backup-status.js';
 import type { Backup, BackupStatus, OperationLog, Vault } from '../domain/cbr-model.js';
 import type { JobRecord } from '../domain/ports/jobs.js';
 import type { CbrDeps } from './cbr-deps.js';
@@ -49,7 +50,7 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { requeued: [], settled: [] };
   let live = liveOf(await jobs.live());
-  const openLogs = await deps.repos.oplogs.oplogsInStatus(['waiting', 'running']);
+  const openLogs = await deps.repos.oplogs.oplogsInStatus([...OPERATION_OPEN]);
   const logFor = (type: OperationLog['operationType'], match: (o: OperationLog) => boolean) =>
     openLogs.find((o) => o.operationType === type && match(o) && !live.oplogs.has(o.id));
 
@@ -107,7 +108,7 @@ export async function reconcile(
 
   // Logs still open with no job behind them (their record was settled above, or never had one).
   live = liveOf(await jobs.live());
-  for (const o of await deps.repos.oplogs.oplogsInStatus(['waiting', 'running'])) {
+  for (const o of await deps.repos.oplogs.oplogsInStatus([...OPERATION_OPEN])) {
     if (live.oplogs.has(o.id)) continue;
     await oplogs.fail(o.id, 'BackupService.6215', 'The operation was interrupted and its job was lost.');
     report.settled.push(`oplog ${o.id}`);

@@ -1,3 +1,6 @@
+// Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
+
+import { BUSY } from '../domain/backup-status.js';
 import type {
   ConsistentLevel,
   ObjectType,
@@ -8,8 +11,8 @@ import type {
 } from '../domain/cbr-model.js';
 import { bytesToGb, bytesToMb, disksSizeGb } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
-// Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
 import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports/cbr-repositories.js';
+import { RESOURCE_TYPES } from '../domain/resource-types.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
 
@@ -51,8 +54,6 @@ export interface VaultUpdateInput {
   threshold?: number;
   locked?: boolean;
 }
-
-const BUSY = ['protecting', 'restoring', 'deleting', 'waiting_protect', 'waiting_restore', 'waiting_delete'];
 
 export const VAULT_DELETE_JOB = 'vault_delete';
 
@@ -336,7 +337,7 @@ export class VaultService {
         throw cbrError(
           'validation',
           'BackupService.6102',
-          `Invalid parameter ${f}.type: a ${objectType} vault holds ${wanted === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume'} resources`,
+          `Invalid parameter ${f}.type: a ${objectType} vault holds ${RESOURCE_TYPES[wanted]} resources`,
           `${f}.type`,
         );
       }

@@ -1,5 +1,6 @@
 // Backups and their disk children (cbr_backups). No cache here: see src/catalog/backup-read-cache.ts.
 import type { CompiledQuery } from 'kysely';
+import { BACKING_UP } from '../../domain/backup-status.js';
 import type { Backup, BackupFilter, BackupPage, BackupStatus } from '../../domain/cbr-model.js';
 import {
   type BackupList,
@@ -176,7 +177,7 @@ export class SqlBackupRepository implements BackupRepository {
       .select('resource_id')
       .where('project_id', '=', projectId)
       .where('resource_id', 'in', resourceIds)
-      .where('status', 'in', ['protecting', 'waiting_protect'])
+      .where('status', 'in', BACKING_UP)
       .execute();
     return new Set(rows.map((r) => r.resource_id));
   }

@@ -1,4 +1,5 @@
 // Operation logs: one per job (cbr_operation_logs).
+import { OPERATION_OPEN } from '../../domain/backup-status.js';
 import type { OperationLog } from '../../domain/cbr-model.js';
 import type {
   OperationLogRepository,
@@ -70,7 +71,7 @@ export class SqlOperationLogRepository implements OperationLogRepository {
       .select('target_resource_id')
       .where('project_id', '=', projectId)
       .where('operation_type', '=', 'restore')
-      .where('status', 'in', ['waiting', 'running'])
+      .where('status', 'in', OPERATION_OPEN)
       .execute();
     return new Set(rows.map((r) => r.target_resource_id).filter((x): x is string => x !== null));
   }
