@@ -2,22 +2,13 @@
 // no live (queued or running) job will ever move. Commands now commit their writes and jobs together, so this
 // finds nothing in normal operation; it is the safety net for catalogs written before that, and for jobs whose
 // recover hook itself failed.
-import { OPERATION_OPEN } from '../domain/backup-status.js';
-import type { Backup, BackupStatus, OperationLog, Vault } from '../domain/cbr-model.js';
+import { BUSY, DELETING, OPERATION_OPEN, isBackingUp } from '../domain/backup-status.js';
+import type { Backup, OperationLog, Vault } from '../domain/cbr-model.js';
 import type { JobRecord } from '../domain/ports/jobs.js';
 import type { CbrDeps } from './cbr-deps.js';
 import type { BackupJobPayload } from './checkpoints.js';
 import type { OperationLogService } from './oplogs.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload } from './vaults.js';
-
-const TRANSIENT: BackupStatus[] = [
-  'protecting',
-  'waiting_protect',
-  'restoring',
-  'waiting_restore',
-  'deleting',
-  'waiting_delete',
-];
 
 export interface ReconcileReport {
   /** Jobs re-created for records that had none (backup, delete, vault_delete). */
@@ -67,11 +58,11 @@ export async function reconcile(
   }
   const vaultGoing = new Set(deletingVaults.map((v) => v.id));
 
-  const stuck = (await deps.repos.backups.backupsInStatus(TRANSIENT)).filter(
+  const stuck = (await deps.repos.backups.backupsInStatus([...BUSY])).filter(
     (b) => b.parentId === null && !live.backups.has(b.id) && !vaultGoing.has(b.vaultId),
   );
   for (const b of stuck) {
-    if (b.status === 'protecting' || b.status === 'waiting_protect') {
+    if (isBackingUp(b.status)) {
       await requeue(
         deps,
         oplogs,
@@ -80,7 +71,7 @@ export async function reconcile(
         logFor('backup', (o) => o.backupId === b.id),
       );
       report.requeued.push(`backup ${b.id}`);
-    } else if (b.status === 'deleting' || b.status === 'waiting_delete') {
+    } else if (DELETING.includes(b.status)) {
       await requeue(
         deps,
         oplogs,
@@ -92,7 +83,7 @@ export async function reconcile(
     } else {
       const log = logFor('restore', (o) => o.backupId === b.id);
       await deps.uow.run(async (r) => {
-        await r.backups.transitionBackupTree(b.id, TRANSIENT, 'available', deps.timestamp());
+        await r.backups.transitionBackupTree(b.id, [...BUSY], 'available', deps.timestamp());
         if (log) {
           await oplogs.fail(
             log.id,
