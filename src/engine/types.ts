@@ -82,13 +82,38 @@ export interface BadRegion {
   reason: string;
 }
 
+/** A stored object found damaged (a manifest, a pack header), by key, and what is wrong with it. */
+export interface DamagedObject {
+  key: string;
+  reason: string;
+}
+
 export interface VerifyReport {
   backupId: string;
+  /** No bad region and no damaged object. */
   ok: boolean;
+  volumeSize: number;
   chunkCount: number;
   checkedChunks: number;
+  /** Byte ranges of the volume that cannot be restored, merged, in volume order. */
   badRegions: BadRegion[];
+  /**
+   * Metadata found damaged although no chunk is lost through it (yet): a pack header that fails authentication
+   * is hidden by the running engine's index, but a fresh index would have to salvage it.
+   */
+  damagedObjects: DamagedObject[];
   durationMs: number;
+}
+
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** What a vault's manifests say: every readable backup, and each manifest that could not be read. */
+export interface BackupListing {
+  backups: BackupInfo[];
+  damaged: DamagedObject[];
 }
 
 export interface BackupInfo {
@@ -127,9 +152,12 @@ export interface VaultEngine {
   readonly vaultId: string;
   backup(req: BackupRequest): Promise<BackupStats>;
   restore(req: RestoreRequest): Promise<RestoreStats>;
-  verify(backupId: string): Promise<VerifyReport>;
+  verify(backupId: string, opts?: VerifyOptions): Promise<VerifyReport>;
   deleteBackup(backupId: string): Promise<void>;
+  /** Every backup whose manifest reads (scanBackups().backups): a damaged manifest affects no other. */
   listBackups(): Promise<BackupInfo[]>;
+  /** Every backup whose manifest reads, and each manifest that does not, with the reason. */
+  scanBackups(): Promise<BackupListing>;
   getBackup(backupId: string): Promise<BackupInfo>;
   gc(): Promise<GcStats>;
   usage(): Promise<VaultUsage>;

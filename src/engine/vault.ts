@@ -1,18 +1,21 @@
 import { ObjectNotFoundError } from '../objects/index.js';
 import { checkBackupId, runBackup, wrapError } from './backup.js';
 import { CorruptDataError } from './errors.js';
-import type { ManifestMeta } from './format.js';
+import { EnvelopeError, type ManifestMeta } from './format.js';
 import { runGc } from './gc.js';
 import { readBackup } from './restore.js';
 import type {
   BackupInfo,
+  BackupListing,
   BackupRequest,
   BackupStats,
+  DamagedObject,
   GcStats,
   RestoreRequest,
   RestoreStats,
   VaultEngine,
   VaultUsage,
+  VerifyOptions,
   VerifyReport,
 } from './types.js';
 import type { VaultContext } from './vault-context.js';
@@ -66,17 +69,27 @@ export class Vault implements VaultEngine {
     };
   }
 
-  async verify(backupId: string): Promise<VerifyReport> {
+  async verify(backupId: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
     const t0 = performance.now();
     checkBackupId(backupId);
     try {
-      const r = await readBackup(this.ctx, { backupId, target: null, verifyIds: true, collect: true });
+      const r = await readBackup(this.ctx, {
+        backupId,
+        target: null,
+        verifyIds: true,
+        collect: true,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      const damagedObjects = await this.checkPackHeaders(r.packIds);
       return {
         backupId,
-        ok: r.badRegions.length === 0,
+        ok: r.badRegions.length === 0 && damagedObjects.length === 0,
+        volumeSize: r.volumeSize,
         chunkCount: r.chunkCount,
         checkedChunks: r.checkedChunks,
         badRegions: r.badRegions,
+        damagedObjects,
         durationMs: Math.round(performance.now() - t0),
       };
     } catch (e) {
@@ -85,14 +98,37 @@ export class Vault implements VaultEngine {
         return {
           backupId,
           ok: false,
+          volumeSize: 0,
           chunkCount: 0,
           checkedChunks: 0,
           badRegions: [{ offset: 0, length: 0, reason: e.reason }],
+          damagedObjects: [{ key: this.ctx.manifestKey(backupId), reason: e.reason }],
           durationMs: Math.round(performance.now() - t0),
         };
       }
       throw e;
     }
+  }
+
+  /**
+   * Re-reads the headers of the packs a backup's chunks came from: the index cache was built from them once,
+   * so damage since then would otherwise show only when an index is rebuilt.
+   */
+  private async checkPackHeaders(packIds: Set<string>): Promise<DamagedObject[]> {
+    const out: DamagedObject[] = [];
+    for (const id of [...packIds].sort()) {
+      const key = this.ctx.packKey(id);
+      try {
+        const { size } = await this.ctx.store.head(key);
+        const h = await this.ctx.readPackHeader(id, size);
+        if (h.damage) out.push({ key, reason: h.damage });
+      } catch (e) {
+        if (e instanceof ObjectNotFoundError) continue; // repacked meanwhile: its chunks were read elsewhere
+        if (e instanceof EnvelopeError) out.push({ key, reason: e.message });
+        else throw wrapError(e);
+      }
+    }
+    return out;
   }
 
   /** Removes the backup's manifest (idempotent); the data only it used is reclaimed by gc(). */
@@ -110,22 +146,30 @@ export class Vault implements VaultEngine {
     return info((await this.ctx.loadManifest(backupId)).meta);
   }
 
-  /** Every committed backup, read from the object store alone (catalog-loss recovery). Oldest first. */
   async listBackups(): Promise<BackupInfo[]> {
-    const out: BackupInfo[] = [];
+    return (await this.scanBackups()).backups;
+  }
+
+  /** Every committed backup, read from the object store alone (catalog-loss recovery). Oldest first. */
+  async scanBackups(): Promise<BackupListing> {
+    const backups: BackupInfo[] = [];
+    const damaged: DamagedObject[] = [];
     try {
       for await (const o of this.ctx.store.list(`${this.ctx.prefix}backups/`)) {
         try {
-          out.push(info((await this.ctx.loadManifestByKey(o.key)).meta));
+          backups.push(info((await this.ctx.loadManifestByKey(o.key)).meta));
         } catch (e) {
           if (e instanceof ObjectNotFoundError) continue;
-          throw new CorruptDataError(0, 0, `manifest ${o.key} is unreadable: ${(e as Error).message}`);
+          if (!(e instanceof EnvelopeError || e instanceof SyntaxError || e instanceof RangeError)) throw e;
+          // One damaged manifest costs its own backup only.
+          damaged.push({ key: o.key, reason: `manifest is unreadable: ${e.message}` });
         }
       }
     } catch (e) {
       throw wrapError(e);
     }
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    backups.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    return { backups, damaged: damaged.sort((a, b) => (a.key < b.key ? -1 : 1)) };
   }
 
   gc(): Promise<GcStats> {
