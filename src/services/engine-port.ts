@@ -1,4 +1,4 @@
-// What the services need from the data plane (TEAM.md contract 1), kept narrow so the services do not
+// What the services need from the data plane, kept narrow so the services do not
 // depend on the engine's internals. `openEngine(...)` from src/engine satisfies it.
 
 export interface EngineProgress {
@@ -11,6 +11,15 @@ export interface EngineBackupStats {
   bytesRead: number;
   storedBytes: number;
   incremental: boolean;
+}
+
+export interface EngineVerifyReport {
+  ok: boolean;
+  volumeSize: number;
+  chunkCount: number;
+  checkedChunks: number;
+  badRegions: Array<{ offset: number; length: number; reason: string }>;
+  damagedObjects: Array<{ key: string; reason: string }>;
 }
 
 export interface VaultEnginePort {
@@ -29,6 +38,11 @@ export interface VaultEnginePort {
     signal?: AbortSignal;
     onProgress?: (p: EngineProgress) => void;
   }): Promise<unknown>;
+  /** Reads every chunk of the backup back and checks it (tag and keyed digest); nothing is written. */
+  verify(
+    backupId: string,
+    opts?: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void },
+  ): Promise<EngineVerifyReport>;
   deleteBackup(backupId: string): Promise<void>;
   gc(): Promise<unknown>;
   usage(): Promise<{ storedBytes: number; objectCount?: number }>;

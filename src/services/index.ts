@@ -1,4 +1,4 @@
-// CBR protocol-neutral services (TEAM.md contract 5), added to the app context and wired to the job queue.
+// CBR protocol-neutral services, added to the app context and wired to the job queue.
 // Cinder and HSS call these (ctx.services.vaults / checkpoints / backups / operationLogs), never CBR routes.
 import { CbrStore } from '../catalog/cbr-store.js';
 import type { AppContext } from '../context.js';
@@ -9,6 +9,7 @@ import type { EnginePort } from './engine-port.js';
 import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
 import { VaultService } from './vaults.js';
+import { type VerifyJobPayload, VerifyService } from './verify.js';
 
 export interface CbrServices {
   cbrStore: CbrStore;
@@ -16,6 +17,7 @@ export interface CbrServices {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  verify: VerifyService;
 }
 
 declare module '../context.js' {
@@ -27,10 +29,11 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const vaults = new VaultService(deps);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
-  return { cbrStore: deps.store, vaults, checkpoints, backups, operationLogs };
+  const verify = new VerifyService(deps, backups, vaults, operationLogs);
+  return { cbrStore: deps.store, vaults, checkpoints, backups, operationLogs, verify };
 }
 
-/** Service factory for openContext: builds the services and registers the `backup`, `restore`, `delete` jobs. */
+/** Service factory for openContext: builds the services and registers their jobs. */
 export function cbrServiceFactory(ctx: AppContext): void {
   const deps: CbrDeps = {
     store: new CbrStore(ctx.db),
@@ -52,6 +55,10 @@ export function cbrServiceFactory(ctx: AppContext): void {
   ctx.jobs.register<GcJobPayload>('gc', {
     run: (j) => runGcJob(deps, j),
     recover: (job, reason) => recoverGcJob(job, reason),
+  });
+  ctx.jobs.register<VerifyJobPayload>('verify', {
+    run: (j) => s.verify.runVerifyJob(j),
+    recover: (job, reason, error) => s.verify.recoverVerifyJob(job, reason, error),
   });
   ctx.jobs.register<DeleteJobPayload>('delete', {
     run: (j) => s.backups.runDeleteJob(j),
