@@ -29,7 +29,24 @@ export const MAGIC = {
   group: 'OCBRGRP1',
   segment: 'OCBRSEG1',
   manifest: 'OCBRMAN1',
+  /** A catalog record: what the service that owns the vault needs to rebuild its catalog (opaque here). */
+  record: 'OCBRREC1',
 } as const;
+
+/** Record plaintext: u32 name length, name (UTF-8), then the caller's bytes. */
+export function encodeRecord(name: string, data: Uint8Array): Buffer {
+  const n = Buffer.from(name, 'utf8');
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(n.length, 0);
+  return Buffer.concat([head, n, data]);
+}
+
+export function decodeRecord(buf: Buffer): { name: string; data: Buffer } {
+  if (buf.length < 4) throw new EnvelopeError('record truncated');
+  const nl = buf.readUInt32LE(0);
+  if (4 + nl > buf.length) throw new EnvelopeError('record truncated');
+  return { name: buf.toString('utf8', 4, 4 + nl), data: Buffer.from(buf.subarray(4 + nl)) };
+}
 
 /** Format 1 header entry: id, offset, stored length, raw length (u32 each), flags. */
 export const PACK_ENTRY_LEN_V1 = ID_LEN + 4 + 4 + 4 + 1;

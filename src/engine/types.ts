@@ -161,9 +161,24 @@ export interface VaultEngine {
   getBackup(backupId: string): Promise<BackupInfo>;
   gc(): Promise<GcStats>;
   usage(): Promise<VaultUsage>;
+  /**
+   * Stores a small encrypted, authenticated record under `name` (replacing one of the same name): what the
+   * catalog needs to re-create this vault's entries after a catalog loss. The engine does not read it.
+   */
+  putRecord(name: string, data: Uint8Array): Promise<void>;
+  deleteRecord(name: string): Promise<void>;
+  /** Every record that reads, and each one that does not (damaged), with the reason. */
+  listRecords(): Promise<RecordListing>;
+}
+
+export interface RecordListing {
+  records: Array<{ name: string; data: Buffer }>;
+  damaged: DamagedObject[];
 }
 
 export interface Engine {
   vault(vaultId: string): Promise<VaultEngine>;
+  /** Ids of the vaults the object store holds (those with a vault key), for catalog-loss recovery. */
+  listVaults(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -39,6 +39,9 @@ export class VaultContext {
   manifestKey(backupId: string): string {
     return `${this.prefix}backups/${this.manifestName(backupId)}`;
   }
+  recordKey(name: string): string {
+    return `${this.prefix}records/${keyedHex(this.keys.nameKey, `record ${name}`)}`;
+  }
   segmentKey(hex: string): string {
     return `${this.prefix}segments/${hex}`;
   }

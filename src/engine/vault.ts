@@ -1,7 +1,15 @@
 import { ObjectNotFoundError } from '../objects/index.js';
 import { checkBackupId, runBackup, wrapError } from './backup.js';
 import { CorruptDataError } from './errors.js';
-import { EnvelopeError, type ManifestMeta } from './format.js';
+import {
+  EnvelopeError,
+  MAGIC,
+  type ManifestMeta,
+  decodeRecord,
+  encodeRecord,
+  openEnvelope,
+  sealEnvelope,
+} from './format.js';
 import { runGc } from './gc.js';
 import { readBackup } from './restore.js';
 import type {
@@ -11,6 +19,7 @@ import type {
   BackupStats,
   DamagedObject,
   GcStats,
+  RecordListing,
   RestoreRequest,
   RestoreStats,
   VaultEngine,
@@ -178,6 +187,54 @@ export class Vault implements VaultEngine {
       this.gcRunning = null;
     });
     return this.gcRunning;
+  }
+
+  async putRecord(name: string, data: Uint8Array): Promise<void> {
+    const key = this.ctx.recordKey(name);
+    const context = key.slice(key.lastIndexOf('/') + 1);
+    try {
+      await this.ctx.store.put(
+        key,
+        sealEnvelope(this.ctx.keys.encKey, MAGIC.record, context, encodeRecord(name, data)),
+      );
+    } catch (e) {
+      throw wrapError(e);
+    }
+  }
+
+  async deleteRecord(name: string): Promise<void> {
+    try {
+      await this.ctx.store.delete(this.ctx.recordKey(name));
+    } catch (e) {
+      throw wrapError(e);
+    }
+  }
+
+  async listRecords(): Promise<RecordListing> {
+    const records: RecordListing['records'] = [];
+    const damaged: DamagedObject[] = [];
+    try {
+      for await (const o of this.ctx.store.list(`${this.ctx.prefix}records/`)) {
+        const context = o.key.slice(o.key.lastIndexOf('/') + 1);
+        try {
+          const r = decodeRecord(
+            openEnvelope(this.ctx.keys.encKey, MAGIC.record, context, await this.ctx.store.get(o.key)),
+          );
+          // The name is keyed into the object's key: a record copied under another name does not pass.
+          if (this.ctx.recordKey(r.name) !== o.key)
+            throw new EnvelopeError('record stored under another name');
+          records.push(r);
+        } catch (e) {
+          if (e instanceof ObjectNotFoundError) continue;
+          if (!(e instanceof EnvelopeError)) throw e;
+          damaged.push({ key: o.key, reason: `record is unreadable: ${e.message}` });
+        }
+      }
+    } catch (e) {
+      throw wrapError(e);
+    }
+    records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { records, damaged };
   }
 
   async usage(): Promise<VaultUsage> {

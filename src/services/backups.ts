@@ -72,7 +72,15 @@ export class BackupService {
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
     await this.get(projectId, id);
     await this.deps.store.updateBackup(id, { name, updatedAt: nowTimestamp() });
+    await this.recordChanged(id);
     return this.get(projectId, id);
+  }
+
+  /** A renamed backup's catalog record follows (a failure costs the rebuild the new name only). */
+  private async recordChanged(id: string): Promise<void> {
+    await this.deps.records?.backupCommitted(id).catch((err) => {
+      this.deps.log?.warn({ err, backupId: id }, 'catalog record not rewritten');
+    });
   }
 
   /** Name and/or description (Cinder's update sets both; CBR's own update renames only). */
@@ -87,6 +95,7 @@ export class BackupService {
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       updatedAt: nowTimestamp(),
     });
+    await this.recordChanged(id);
     return this.get(projectId, id);
   }
 
@@ -385,6 +394,7 @@ export class BackupService {
       ve,
       disks.map((d) => d.engineBackupId!),
     );
+    await this.deps.records?.backupDeleted(top.vaultId, top.id);
     await this.deps.store.deleteBackupRows([...children.map((c) => c.id), top.id]);
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);

@@ -46,8 +46,31 @@ export interface VaultEnginePort {
   deleteBackup(backupId: string): Promise<void>;
   gc(): Promise<unknown>;
   usage(): Promise<{ storedBytes: number; objectCount?: number }>;
+  /** The vault's readable backups (engine ids and labels) and its damaged manifests. */
+  scanBackups(): Promise<{
+    backups: EngineBackupInfo[];
+    damaged: Array<{ key: string; reason: string }>;
+  }>;
+  /** Encrypted catalog records kept in the vault beside the data (catalog-loss recovery). */
+  putRecord(name: string, data: Uint8Array): Promise<void>;
+  deleteRecord(name: string): Promise<void>;
+  listRecords(): Promise<{
+    records: Array<{ name: string; data: Buffer }>;
+    damaged: Array<{ key: string; reason: string }>;
+  }>;
+}
+
+export interface EngineBackupInfo {
+  backupId: string;
+  parentBackupId: string | null;
+  createdAt: string;
+  volumeSize: number;
+  labels: Record<string, string>;
+  storedBytes: number;
 }
 
 export interface EnginePort {
   vault(vaultId: string): Promise<VaultEnginePort>;
+  /** The vaults the object store holds. */
+  listVaults(): Promise<string[]>;
 }

@@ -3,6 +3,7 @@
 import { CbrStore } from '../catalog/cbr-store.js';
 import type { AppContext } from '../context.js';
 import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './backups.js';
+import { CatalogRecords } from './catalog-records.js';
 import type { CbrDeps } from './cbr-deps.js';
 import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
 import type { EnginePort } from './engine-port.js';
@@ -42,6 +43,12 @@ export function cbrServiceFactory(ctx: AppContext): void {
     engine: () => ctx.engine as EnginePort | null,
     log: ctx.log,
   };
+  deps.records = new CatalogRecords(deps, async (projectId) => {
+    const p = await ctx.identity.getProject({ id: projectId }).catch(() => null);
+    if (!p) return null;
+    const d = await ctx.identity.getDomain(p.domainId).catch(() => null);
+    return { id: p.id, name: p.name, domainId: p.domainId, domainName: d?.name ?? 'Default' };
+  });
   const s = createCbrServices(deps);
   Object.assign(ctx.services, s);
   ctx.jobs.register<BackupJobPayload>('backup', {

@@ -1,0 +1,62 @@
+// Catalog records: when a backup commits, its catalog entries (project, vault, checkpoint, the backup and its
+// disk children) are written into its vault in the object store, encrypted and authenticated by the engine, so
+// `opencbr catalog rebuild` can re-create them after the catalog is lost. docs/format.md describes the record.
+import type { Backup, Checkpoint, Vault } from '../domain/cbr-model.js';
+import type { CbrDeps } from './cbr-deps.js';
+
+export const RECORD_VERSION = 1;
+
+/** The identity project a vault belongs to, as the rebuild needs it to re-create the project. */
+export interface ProjectInfo {
+  id: string;
+  name: string;
+  domainId: string;
+  domainName: string;
+}
+
+export interface BackupRecordV1 {
+  kind: 'backup';
+  version: 1;
+  writtenAt: string;
+  project: ProjectInfo | null;
+  vault: Vault;
+  checkpoint: Checkpoint | null;
+  backup: Backup;
+  children: Backup[];
+}
+
+export const backupRecordName = (backupId: string): string => `backup ${backupId}`;
+
+export class CatalogRecords {
+  constructor(
+    private readonly deps: CbrDeps,
+    private readonly project: (projectId: string) => Promise<ProjectInfo | null>,
+  ) {}
+
+  /** (Re)writes the record of a top-level backup; a no-op without an engine or for a backup with no data. */
+  async backupCommitted(backupId: string): Promise<void> {
+    const e = this.deps.engine();
+    const top = await this.deps.store.getBackup(backupId);
+    if (!e || !top || top.parentId !== null) return;
+    const children = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [];
+    const withData = [top, ...children].some((d) => d.engineBackupId && d.status !== 'error');
+    const vault = await this.deps.store.getVault(top.projectId, top.vaultId);
+    if (!withData || !vault) return;
+    const rec: BackupRecordV1 = {
+      kind: 'backup',
+      version: RECORD_VERSION,
+      writtenAt: new Date().toISOString(),
+      project: await this.project(top.projectId),
+      vault,
+      checkpoint: await this.deps.store.getCheckpoint(top.projectId, top.checkpointId),
+      backup: top,
+      children,
+    };
+    await (await e.vault(top.vaultId)).putRecord(backupRecordName(top.id), Buffer.from(JSON.stringify(rec)));
+  }
+
+  async backupDeleted(vaultId: string, backupId: string): Promise<void> {
+    const e = this.deps.engine();
+    if (e) await (await e.vault(vaultId)).deleteRecord(backupRecordName(backupId));
+  }
+}
