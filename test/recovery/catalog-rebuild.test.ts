@@ -246,3 +246,59 @@ test('a damaged catalog file: serve refuses with the file and the rebuild comman
   assert.match(run.stderr, new RegExp(`catalog ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged`));
   assert.match(run.stderr, /opencbr catalog rebuild/);
 });
+
+test('a damaged manifest costs the rebuild that backup only, and is reported', async () => {
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-rebuild-damaged-'));
+  after(() => fs.rmSync(own, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(own, 'vols'));
+  let s = await serveDataDir(own);
+  const p = s.projectId;
+  const ids: string[] = [];
+  const resources = [];
+  for (const name of ['one', 'two']) {
+    const file = path.join(own, 'vols', `${name}.img`);
+    fs.writeFileSync(file, randomBytes(256 * 1024));
+    const v = await s.req('POST', `/opencbr/v1/${p}/volumes`, { volume: { name, path: file } });
+    resources.push({ id: v.json.volume.id, type: 'OS::Cinder::Volume' });
+  }
+  const vault = await s.req('POST', `/v3/${p}/vaults`, {
+    vault: {
+      name: 'two-disks',
+      billing: { consistent_level: 'crash_consistent', object_type: 'disk', protect_type: 'backup', size: 1 },
+      resources,
+    },
+  });
+  assert.equal(vault.status, 200, vault.body);
+  const vaultId = vault.json.vault.id as string;
+  const cp = await s.req('POST', `/v3/${p}/checkpoints`, { checkpoint: { vault_id: vaultId } });
+  assert.equal(cp.status, 200, cp.body);
+  await s.ctx.jobs.drain(60_000);
+  for (const b of (await s.req('GET', `/v3/${p}/backups?vault_id=${vaultId}`)).json.backups) ids.push(b.id);
+  assert.equal(ids.length, 2);
+  await s.close();
+
+  const manifests = path.join(own, 'data', 'objects', 'vaults', vaultId, 'backups');
+  const [victim] = fs.readdirSync(manifests);
+  const bytes = fs.readFileSync(path.join(manifests, victim!));
+  bytes[bytes.length - 20]! ^= 0x01;
+  fs.writeFileSync(path.join(manifests, victim!), bytes);
+  for (const ext of ['', '-wal', '-shm'])
+    fs.rmSync(path.join(own, 'data', `catalog.sqlite${ext}`), { force: true });
+  const r = await cli(dataEnv(own), '--json', 'catalog', 'rebuild');
+  assert.equal(r.code, 0, r.err + r.out);
+  const report = JSON.parse(r.out);
+  assert.equal(report.backups, 1);
+  assert.equal(report.damaged.length, 1);
+  assert.equal(report.damaged[0].key, `vaults/${vaultId}/backups/${victim!.replace(/\.obj$/, '')}`);
+  assert.match(report.damaged[0].reason, /authentication/);
+  assert.equal(report.skipped.length, 1);
+  assert.match(r.err, /damaged: vaults\//);
+  s = await serveDataDir(own);
+  try {
+    const listed = await s.req('GET', `/v3/${p}/backups`);
+    assert.equal(listed.json.count, 1);
+    assert.ok(ids.includes(listed.json.backups[0].id));
+  } finally {
+    await s.close();
+  }
+});
