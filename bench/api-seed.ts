@@ -1,8 +1,8 @@
-// Synthetic catalog content for the ListBackups reference tests and the API benchmark: realistic spreads of
-// vaults, resources, statuses, names and timestamps (with deliberate ties), inserted through the catalog module.
-import type { CbrStore } from '../src/catalog/cbr-store.js';
 import type { Backup, BackupStatus, Vault } from '../src/domain/cbr-model.js';
 import { microsToTimestamp } from '../src/domain/cbr-rules.js';
+// Synthetic catalog content for the ListBackups reference tests and the API benchmark: realistic spreads of
+// vaults, resources, statuses, names and timestamps (with deliberate ties), inserted through the catalog module.
+import type { CbrRepositories } from '../src/domain/ports/cbr-repositories.js';
 
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -50,7 +50,7 @@ export interface SeedResult {
  * over `vaultCount` vaults, `resourceCount` resources and `checkpointCount` checkpoints.
  */
 export async function seedBackups(
-  store: CbrStore,
+  store: CbrRepositories,
   opts: {
     projectId: string;
     count: number;
@@ -93,10 +93,10 @@ export async function seedBackups(
       updatedAt: microsToTimestamp(t0 + i),
       resources: [],
     };
-    await store.insertVault(v);
+    await store.vaults.insertVault(v);
     // Usage from 0% to ~95% so that used_percent selects a subset of vaults.
     v.usedBytes = Math.floor(((i * 23) % 100) * 0.01 * v.sizeGb * 1024 ** 3);
-    await store.setVaultUsedBytes(id, v.usedBytes);
+    await store.vaults.setVaultUsedBytes(id, v.usedBytes);
     vaults.push(v);
   }
   const resources = Array.from({ length: opts.resourceCount ?? 50 }, () => ({
@@ -108,7 +108,7 @@ export async function seedBackups(
   const all: Backup[] = [];
   let batch: Backup[] = [];
   const flush = async () => {
-    await store.insertBackups(batch);
+    await store.backups.insertBackups(batch);
     if (opts.keep) all.push(...batch);
     batch = [];
   };

@@ -15,7 +15,7 @@ import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
-import { CbrStore } from '../src/catalog/cbr-store.js';
+import { sqlCbrRepositories } from '../src/catalog/repositories/index.js';
 import { loadConfig } from '../src/config.js';
 import { openContext } from '../src/context.js';
 import { seedBackups } from './api-seed.js';
@@ -88,7 +88,7 @@ async function main() {
     if (prior && prior.count === N && prior.projectId === project.id) {
       seeded = prior;
     } else {
-      const s = await seedBackups(new CbrStore(ctx.db), {
+      const s = await seedBackups(sqlCbrRepositories(ctx.db), {
         projectId: project.id,
         count: N,
         vaultCount: 100,
@@ -121,7 +121,7 @@ async function main() {
 
     // A server backup (it has a disk child, so ShowBackup renders children) and a well-populated vault.
     const vault = seeded.vaults[3]!;
-    const pick = await ctx.services.cbrStore.listBackups(
+    const pick = await ctx.services.cbrRepositories.backups.listBackups(
       { projectId: project.id, vaultId: vault.id, parentId: null, resourceKind: 'server' },
       { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
     );
@@ -129,7 +129,7 @@ async function main() {
     // Another backup, written 10 times a second in the "writes" rows (a running backup's progress): every
     // write empties the catalog's read caches, so those rows show the uncached cost.
     const busy = (
-      await ctx.services.cbrStore.listBackups(
+      await ctx.services.cbrRepositories.backups.listBackups(
         { projectId: project.id, vaultId: seeded.vaults[7]!.id, parentId: null },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
       )
@@ -138,7 +138,7 @@ async function main() {
     const withWrites = async <T>(fn: () => Promise<T>): Promise<T> => {
       const timer = setInterval(() => {
         writes++;
-        void ctx.services.cbrStore.updateBackup(busy.id, {
+        void ctx.services.cbrRepositories.backups.updateBackup(busy.id, {
           progress: writes % 100,
           updatedAt: new Date().toISOString(),
         });

@@ -1,20 +1,21 @@
-// The application context: built once per process, handed to every protocol plugin and to the CLI.
+// The composition root: the one place that picks adapters (catalog, object store, clock) from the
+// configuration and wires them into the services, the job queue and the engine. Built once per process,
+// handed to every protocol plugin and to the CLI.
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Logger, pino } from 'pino';
-import { openCatalogDb } from './catalog/db.js';
-import { SqlIdentityStore } from './catalog/identity.js';
-import { SqlInventoryStore } from './catalog/inventory.js';
+import { type CatalogAdapters, type CatalogConfig, openCatalog } from './catalog/adapters.js';
 import type { Database } from './catalog/schema.js';
 import type { Config } from './config.js';
 import { secretBoxFromMasterKey } from './domain/identity-secrets.js';
 import { IdentityService } from './domain/identity-service.js';
 import { InventoryService } from './domain/inventory.js';
+import { type Clock, systemClock } from './domain/ports/clock.js';
 import { type Engine, openEngine } from './engine/index.js';
 import { loadMasterKey } from './engine/keys.js';
 import { fsPathProbe } from './engine/volume-paths.js';
 import { JobQueue } from './jobs/queue.js';
-import { FsObjectStore } from './objects/index.js';
+import { FsObjectStore, type ObjectStore } from './objects/index.js';
 import { cinderServiceFactory } from './services/cinder-records.js';
 import { hssServiceFactory } from './services/hss-records.js';
 import { cbrServiceFactory } from './services/index.js';
@@ -31,6 +32,8 @@ export interface AppServices {}
 export interface AppContext {
   config: Config;
   db: Kysely<Database>;
+  /** The catalog's adapters (repositories, unit of work, job storage) the services are built on. */
+  catalog: CatalogAdapters;
   log: Logger;
   identity: IdentityService;
   inventory: InventoryService;
@@ -38,7 +41,8 @@ export interface AppContext {
   /** The data plane (src/engine); null until opened by `serve` / openContext({ engine: true }). */
   engine: Engine | null;
   services: AppServices;
-  now: () => Date;
+  /** The clock services and jobs read (injected in tests). */
+  now: Clock;
   /** Releases everything (stops jobs, closes engine and catalog). */
   close(): Promise<void>;
 }
@@ -67,11 +71,22 @@ export interface OpenContextOptions {
   jobs?: { leaseMs?: number; pollMs?: number; concurrency?: number; soleWorker?: boolean };
 }
 
+/** Which catalog the configuration names: the embedded SQLite file (PostgreSQL is the next kind). */
+function catalogConfig(config: Config, opts: OpenContextOptions): CatalogConfig {
+  return { kind: 'sqlite', path: opts.catalogPath ?? config.catalogPath };
+}
+
+/** Which object store the configuration names: a directory of the local filesystem (S3 is the next kind). */
+function objectStore(config: Config): ObjectStore {
+  return new FsObjectStore(config.objectsDir);
+}
+
 /** Opens the catalog and builds the services. Does not start workers or listen. */
 export async function openContext(config: Config, opts: OpenContextOptions = {}): Promise<AppContext> {
   const log = opts.log ?? pino({ level: process.env.OPENCBR_LOG_LEVEL ?? 'info' });
-  const now = opts.now ?? (() => new Date());
-  const db = await openCatalogDb(opts.catalogPath ?? config.catalogPath);
+  const now = opts.now ?? systemClock;
+  const catalog = await openCatalog(catalogConfig(config, opts), now);
+  const db = catalog.db;
   let masterKey: Buffer;
   try {
     // Created (0600) on first use; the same key the engine encrypts backups with.
@@ -80,17 +95,17 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     await db.destroy();
     throw err;
   }
-  const identity = new IdentityService(new SqlIdentityStore(db), {
+  const identity = new IdentityService(catalog.identity, {
     tokenTtlSeconds: config.tokenTtlSeconds,
     secrets: secretBoxFromMasterKey(masterKey),
     now,
   });
-  const inventory = new InventoryService(new SqlInventoryStore(db), {
+  const inventory = new InventoryService(catalog.inventory, {
     volumeRoots: config.volumeRoots,
     probe: fsPathProbe,
     now,
   });
-  const jobs = new JobQueue(db, {
+  const jobs = new JobQueue(catalog.jobs, {
     concurrency: opts.jobs?.concurrency ?? config.jobConcurrency,
     leaseMs: opts.jobs?.leaseMs,
     pollMs: opts.jobs?.pollMs,
@@ -102,6 +117,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
   const ctx: AppContext = {
     config,
     db,
+    catalog,
     log,
     identity,
     inventory,
@@ -118,7 +134,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
   if (opts.engine) {
     try {
       const engine = await openEngine({
-        store: new FsObjectStore(config.objectsDir),
+        store: objectStore(config),
         masterKey: { key: masterKey },
         stateDir: path.join(config.dataDir, 'engine'),
         workers: opts.engineWorkers,

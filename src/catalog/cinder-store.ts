@@ -2,8 +2,8 @@
 // Cinder view asks of CBR's backup rows (dependent incrementals). SQL lives here, never in src/api.
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Backup, BackupStatus } from '../domain/cbr-model.js';
-import { rowToBackup } from './cbr-store.js';
 import type { CinderBackupsTable } from './cinder-tables.js';
+import { rowToBackup } from './repositories/rows.js';
 import type { Database } from './schema.js';
 
 /** Cinder sort keys → cbr_backups columns. */

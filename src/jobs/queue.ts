@@ -1,10 +1,15 @@
-// Durable job queue (TEAM.md contract 4): jobs live in the catalog; workers in the serving process take
-// leases, heartbeat them, and on start (and periodically) recover jobs whose worker died.
+// Durable job queue: jobs live in the catalog (through the JobRepository port); workers in the serving process
+// take leases, heartbeat them, and on start (and periodically) recover jobs whose worker died. A command
+// enqueues in its own transaction (UnitOfWork); the queue is told once that commits (`notify`).
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { JobStatus } from '../catalog/jobs-tables.js';
-import { type JobRecordRow, SqlJobStore } from '../catalog/jobs.js';
-import type { Database } from '../catalog/schema.js';
+import type {
+  EnqueueOptions,
+  JobRecord as JobRecordRow,
+  JobRepository,
+  JobStatus,
+} from '../domain/ports/jobs.js';
+
+export type { EnqueueOptions, JobStatus };
 
 export interface Job<P = unknown> {
   id: string;
@@ -46,16 +51,6 @@ export interface JobHandler<P = unknown> {
   recover?(job: Job<P>, reason: RecoverReason, error: string): Promise<'retry' | 'fail' | undefined>;
 }
 
-export interface EnqueueOptions {
-  projectId?: string | null;
-  operationLogId?: string | null;
-  /** Total tries including the first (default 1: no automatic retry). */
-  maxAttempts?: number;
-  runAfter?: Date;
-  /** Caller-chosen id (UUID); default random. */
-  id?: string;
-}
-
 export interface JobQueueOptions {
   concurrency?: number;
   leaseMs?: number;
@@ -93,7 +88,7 @@ function toJob<P>(r: JobRecordRow): Job<P> {
 
 export class JobQueue {
   readonly workerId = `worker-${randomUUID()}`;
-  private readonly store: SqlJobStore;
+  private readonly store: JobRepository;
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
   private readonly concurrency: number;
@@ -106,10 +101,10 @@ export class JobQueue {
   private tickAgain = false;
 
   constructor(
-    db: Kysely<Database>,
+    store: JobRepository,
     private readonly opts: JobQueueOptions = {},
   ) {
-    this.store = new SqlJobStore(db);
+    this.store = store;
     this.concurrency = opts.concurrency ?? 2;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 500;
@@ -124,29 +119,14 @@ export class JobQueue {
 
   /** Records a job; it runs when a worker is free (in this or another serving process). Returns the job id. */
   async enqueue<P>(kind: string, payload: P, opts: EnqueueOptions = {}): Promise<string> {
-    const now = this.now().toISOString();
-    const id = opts.id ?? randomUUID();
-    await this.store.insert({
-      id,
-      kind,
-      payload: JSON.stringify(payload ?? null),
-      project_id: opts.projectId ?? null,
-      operation_log_id: opts.operationLogId ?? null,
-      status: 'queued',
-      attempts: 0,
-      max_attempts: Math.max(1, opts.maxAttempts ?? 1),
-      lease_owner: null,
-      lease_expires_at: null,
-      run_after: (opts.runAfter ?? this.now()).toISOString(),
-      result: null,
-      error: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      updated_at: now,
-    });
-    if (this.started) this.kick();
+    const id = await this.store.enqueue(kind, payload, opts);
+    this.notify();
     return id;
+  }
+
+  /** New jobs were committed (by a command's transaction): look for work now rather than at the next poll. */
+  notify(): void {
+    if (this.started) this.kick();
   }
 
   async get<P = unknown>(id: string): Promise<Job<P> | null> {

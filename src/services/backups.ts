@@ -1,10 +1,10 @@
-// Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
-// restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
-import { type BackupList, type BackupTree, MarkerNotFoundError } from '../catalog/cbr-store.js';
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
+// Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
+// restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
+import { type BackupList, type BackupTree, MarkerNotFoundError } from '../domain/ports/cbr-repositories.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
 import { collectGarbage, deleteBackupData } from './gc.js';
@@ -42,7 +42,7 @@ export class BackupService {
   ) {}
 
   async get(projectId: string, id: string): Promise<BackupWithChildren> {
-    const t = await this.deps.store.getBackupTree(id);
+    const t = await this.deps.repos.backups.getBackupTree(id);
     if (!t || t.backup.projectId !== projectId) {
       throw new AppError('backup_not_found', `The backup does not exist: backup_id ${id}.`, {
         field: 'backup_id',
@@ -54,7 +54,7 @@ export class BackupService {
   /** `snapshot`: see BackupList, for callers that cache what they derive from the page. */
   async list(filter: BackupFilter, page: BackupPage): Promise<BackupList> {
     try {
-      return await this.deps.store.listBackups(filter, page);
+      return await this.deps.repos.backups.listBackups(filter, page);
     } catch (err) {
       if (err instanceof MarkerNotFoundError) {
         throw new AppError(
@@ -71,7 +71,7 @@ export class BackupService {
 
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.store.updateBackup(id, { name, updatedAt: nowTimestamp() });
+    await this.deps.repos.backups.updateBackup(id, { name, updatedAt: nowTimestamp() });
     await this.recordChanged(id);
     return this.get(projectId, id);
   }
@@ -90,7 +90,7 @@ export class BackupService {
     patch: { name?: string; description?: string | null },
   ): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.store.updateBackup(id, {
+    await this.deps.repos.backups.updateBackup(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       updatedAt: nowTimestamp(),
@@ -110,7 +110,7 @@ export class BackupService {
     failReason?: string | null,
   ): Promise<void> {
     await this.get(projectId, id);
-    await this.deps.store.updateBackup(id, {
+    await this.deps.repos.backups.updateBackup(id, {
       status,
       updatedAt: nowTimestamp(),
       ...(failReason !== undefined ? { failReason } : {}),
@@ -129,14 +129,14 @@ export class BackupService {
     backup: Backup;
   }): Promise<Backup> {
     const { vault, checkpoint, backup } = input;
-    if (await this.deps.store.getBackup(backup.id)) {
+    if (await this.deps.repos.backups.getBackup(backup.id)) {
       throw new AppError('conflict', `The backup ${backup.id} already exists.`, { field: 'backup_record' });
     }
-    if (input.createVault) await this.deps.store.insertVault(vault);
-    await this.deps.store.insertCheckpoint(checkpoint);
-    await this.deps.store.insertBackups([backup]);
+    if (input.createVault) await this.deps.repos.vaults.insertVault(vault);
+    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
+    await this.deps.repos.backups.insertBackups([backup]);
     await this.vaults.refreshUsage(vault.id).catch(() => undefined);
-    return (await this.deps.store.getBackup(backup.id)) ?? backup;
+    return (await this.deps.repos.backups.getBackup(backup.id)) ?? backup;
   }
 
   /** Marks the backup (and its disk children) `deleting` and enqueues the deletion. */
@@ -158,7 +158,12 @@ export class BackupService {
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
     if (
-      !(await this.deps.store.transitionBackupTree(b.id, ['available', 'error'], 'deleting', nowTimestamp()))
+      !(await this.deps.repos.backups.transitionBackupTree(
+        b.id,
+        ['available', 'error'],
+        'deleting',
+        nowTimestamp(),
+      ))
     ) {
       throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
         field: 'backup_id',
@@ -273,7 +278,7 @@ export class BackupService {
     }
     // Writing a disk while it is being read for a backup, or twice at once, would corrupt one of them.
     const targetIds = [targetName.id, ...targets.map((t) => t.volumeId)];
-    const reading = await this.deps.store.resourcesBeingBackedUp(projectId, targetIds);
+    const reading = await this.deps.repos.backups.resourcesBeingBackedUp(projectId, targetIds);
     if (reading.size > 0) {
       throw cbrError(
         'validation',
@@ -282,7 +287,7 @@ export class BackupService {
         'restore',
       );
     }
-    const writing = await this.deps.store.resourcesBeingRestored(projectId);
+    const writing = await this.deps.repos.oplogs.resourcesBeingRestored(projectId);
     const clash = targetIds.filter((id) => writing.has(id));
     if (clash.length > 0) {
       throw cbrError(
@@ -293,7 +298,9 @@ export class BackupService {
       );
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    if (!(await this.deps.store.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))) {
+    if (
+      !(await this.deps.repos.backups.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))
+    ) {
       throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
         field: 'backup_id',
       });
@@ -322,7 +329,7 @@ export class BackupService {
 
   async runRestoreJob(ctx: JobRunContext<RestoreJobPayload>): Promise<unknown> {
     const { backupId, operationLogId, targets } = ctx.job.payload;
-    const top = await this.deps.store.getBackup(backupId);
+    const top = await this.deps.repos.backups.getBackup(backupId);
     if (!top || top.status !== 'restoring') return { skipped: true };
     await this.oplogs.start(operationLogId);
     const ve = await requireEngine(this.deps).vault(top.vaultId);
@@ -330,7 +337,7 @@ export class BackupService {
     let done = 0;
     const total = targets.length;
     for (const t of targets) {
-      const disk = t.diskBackupId === top.id ? top : await this.deps.store.getBackup(t.diskBackupId);
+      const disk = t.diskBackupId === top.id ? top : await this.deps.repos.backups.getBackup(t.diskBackupId);
       try {
         if (!disk?.engineBackupId) throw new Error(`disk backup ${t.diskBackupId} has no data`);
         const v = await this.deps.inventory.getVolume(top.projectId, t.volumeId);
@@ -357,14 +364,14 @@ export class BackupService {
       }
       done++;
     }
-    await this.deps.store.transitionBackupTree(top.id, ['restoring'], 'available', nowTimestamp());
+    await this.deps.repos.backups.transitionBackupTree(top.id, ['restoring'], 'available', nowTimestamp());
     if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure);
     else await this.oplogs.succeed(operationLogId);
     return { ok: failure === null };
   }
 
   async recoverRestoreJob(job: Job<RestoreJobPayload>, _reason: string, error: string): Promise<'fail'> {
-    await this.deps.store.transitionBackupTree(
+    await this.deps.repos.backups.transitionBackupTree(
       job.payload.backupId,
       ['restoring'],
       'available',
@@ -380,14 +387,14 @@ export class BackupService {
 
   async runDeleteJob(ctx: JobRunContext<DeleteJobPayload>): Promise<unknown> {
     const { backupId, operationLogId } = ctx.job.payload;
-    const top = await this.deps.store.getBackup(backupId);
+    const top = await this.deps.repos.backups.getBackup(backupId);
     if (!top) {
       await this.oplogs.succeed(operationLogId);
       return { gone: true };
     }
     if (top.status !== 'deleting') return { skipped: true };
     await this.oplogs.start(operationLogId);
-    const children = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [];
+    const children = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [];
     const disks = [top, ...children].filter((d) => d.engineBackupId);
     const ve = await requireEngine(this.deps).vault(top.vaultId);
     await deleteBackupData(
@@ -395,13 +402,13 @@ export class BackupService {
       disks.map((d) => d.engineBackupId!),
     );
     await this.deps.records?.backupDeleted(top.vaultId, top.id);
-    await this.deps.store.deleteBackupRows([...children.map((c) => c.id), top.id]);
+    await this.deps.repos.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);
-    const c = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
+    const c = await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
     if (c) {
-      const left = await this.deps.store.topBackupsOfCheckpoint(c.id);
-      await this.deps.store.updateCheckpoint(c.id, {
+      const left = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
+      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
         status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
         updatedAt: nowTimestamp(),
       });
@@ -418,8 +425,8 @@ export class BackupService {
   ): Promise<'retry' | 'fail'> {
     if (reason === 'interrupted' && job.attempts < job.maxAttempts) return 'retry';
     const at = nowTimestamp();
-    await this.deps.store.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);
-    await this.deps.store.updateBackup(job.payload.backupId, {
+    await this.deps.repos.backups.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);
+    await this.deps.repos.backups.updateBackup(job.payload.backupId, {
       failReason: `Deletion failed: ${error}`,
       updatedAt: at,
     });

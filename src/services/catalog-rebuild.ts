@@ -3,9 +3,9 @@
 // (catalog-records.ts) where there is one, else what its manifest's labels say. Only backups whose data is in
 // the vault (a readable manifest) are registered; entries already in the catalog are left as they are, so a
 // rebuild can be run again, or into a catalog that lost only part of its rows.
-import type { CbrStore } from '../catalog/cbr-store.js';
 import type { Backup, Checkpoint, ResourceKind, Vault } from '../domain/cbr-model.js';
 import { bytesToGb, microsToTimestamp, nowTimestamp } from '../domain/cbr-rules.js';
+import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import { type BackupRecordV1, type ProjectInfo, RECORD_VERSION } from './catalog-records.js';
 import type { EngineBackupInfo, EnginePort } from './engine-port.js';
 
@@ -15,7 +15,7 @@ export interface ProjectRestorer {
 }
 
 export interface RebuildDeps {
-  store: CbrStore;
+  repos: CbrRepositories;
   engine: EnginePort;
   projects: ProjectRestorer;
   refreshUsage(vaultId: string): Promise<void>;
@@ -94,7 +94,7 @@ async function rebuildVault(deps: RebuildDeps, vaultId: string, report: RebuildR
       await ensureProject(deps, report, rec.project ?? fallbackProject(top.projectId));
       vaultReady = await ensureVault(deps, report, rec.vault);
     }
-    if (await deps.store.getBackup(top.id)) {
+    if (await deps.repos.backups.getBackup(top.id)) {
       report.present++;
       continue;
     }
@@ -115,7 +115,7 @@ async function rebuildVault(deps: RebuildDeps, vaultId: string, report: RebuildR
           : SETTLED(top.status),
     } satisfies Backup;
     await ensureCheckpoint(deps, report, rec.checkpoint ?? checkpointOf(rec.vault, [backup]), [backup]);
-    await deps.store.insertBackups([backup, ...children]);
+    await deps.repos.backups.insertBackups([backup, ...children]);
     report.backups++;
     registered++;
   }
@@ -135,10 +135,11 @@ async function ensureProject(deps: RebuildDeps, report: RebuildReport, p: Projec
 
 /** Inserts the vault unless present; its resources only where no other vault holds them now. */
 async function ensureVault(deps: RebuildDeps, report: RebuildReport, v: Vault): Promise<boolean> {
-  if (await deps.store.getVault(v.projectId, v.id)) return true;
+  if (await deps.repos.vaults.getVault(v.projectId, v.id)) return true;
   const free: Vault['resources'] = [];
-  for (const r of v.resources) if (!(await deps.store.vaultOfResource(v.projectId, r.id))) free.push(r);
-  await deps.store.insertVault({ ...v, status: 'available', resources: free });
+  for (const r of v.resources)
+    if (!(await deps.repos.vaults.vaultOfResource(v.projectId, r.id))) free.push(r);
+  await deps.repos.vaults.insertVault({ ...v, status: 'available', resources: free });
   report.vaults++;
   return true;
 }
@@ -149,9 +150,9 @@ async function ensureCheckpoint(
   c: Checkpoint,
   tops: Backup[],
 ): Promise<void> {
-  if (await deps.store.getCheckpoint(c.projectId, c.id)) return;
+  if (await deps.repos.checkpoints.getCheckpoint(c.projectId, c.id)) return;
   const failed = tops.every((b) => b.status === 'error');
-  await deps.store.insertCheckpoint({ ...c, status: failed ? 'error' : 'available' });
+  await deps.repos.checkpoints.insertCheckpoint({ ...c, status: failed ? 'error' : 'available' });
   report.checkpoints++;
 }
 
@@ -234,7 +235,7 @@ async function fromLabels(
       resources: [],
     });
   }
-  const vault = (await deps.store.getVault(projectId, vaultId))!;
+  const vault = (await deps.repos.vaults.getVault(projectId, vaultId))!;
   // Disks of one server backup share its id as `parentId`.
   const groups = new Map<string, EngineBackupInfo[]>();
   for (const i of usable) {
@@ -243,7 +244,7 @@ async function fromLabels(
   }
   let n = 0;
   for (const [topId, members] of groups) {
-    if (await deps.store.getBackup(topId)) {
+    if (await deps.repos.backups.getBackup(topId)) {
       report.present++;
       continue;
     }
@@ -270,7 +271,7 @@ async function fromLabels(
         }
       : rows[0]!;
     await ensureCheckpoint(deps, report, checkpointOf(vault, [top]), [top]);
-    await deps.store.insertBackups(isServer ? [top, ...rows] : [top]);
+    await deps.repos.backups.insertBackups(isServer ? [top, ...rows] : [top]);
     report.backups++;
     report.fromLabels++;
     n++;

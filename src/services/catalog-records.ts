@@ -36,11 +36,11 @@ export class CatalogRecords {
   /** (Re)writes the record of a top-level backup; a no-op without an engine or for a backup with no data. */
   async backupCommitted(backupId: string): Promise<void> {
     const e = this.deps.engine();
-    const top = await this.deps.store.getBackup(backupId);
+    const top = await this.deps.repos.backups.getBackup(backupId);
     if (!e || !top || top.parentId !== null) return;
-    const children = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [];
+    const children = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [];
     const withData = [top, ...children].some((d) => d.engineBackupId && d.status !== 'error');
-    const vault = await this.deps.store.getVault(top.projectId, top.vaultId);
+    const vault = await this.deps.repos.vaults.getVault(top.projectId, top.vaultId);
     if (!withData || !vault) return;
     const rec: BackupRecordV1 = {
       kind: 'backup',
@@ -48,7 +48,7 @@ export class CatalogRecords {
       writtenAt: new Date().toISOString(),
       project: await this.project(top.projectId),
       vault,
-      checkpoint: await this.deps.store.getCheckpoint(top.projectId, top.checkpointId),
+      checkpoint: await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId),
       backup: top,
       children,
     };

@@ -1,14 +1,20 @@
 // Shared plumbing of the CBR services: dependencies, ids, error helpers.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CbrStore } from '../catalog/cbr-store.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { InventoryService } from '../domain/inventory.js';
+import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { UnitOfWork } from '../domain/ports/unit-of-work.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EnginePort } from './engine-port.js';
 
 export interface CbrDeps {
-  store: CbrStore;
+  /** Reads (and single writes outside a command); commands write through `uow`. */
+  repos: CbrRepositories;
+  /** One transaction per command: its writes and its job enqueues commit together. */
+  uow: UnitOfWork;
+  clock: Clock;
   inventory: InventoryService;
   jobs: JobQueue;
   /** The engine is opened after the services are built (serve), so it is looked up when needed. */

@@ -67,7 +67,7 @@ export class CheckpointService {
   ) {}
 
   async get(projectId: string, id: string): Promise<Checkpoint> {
-    const c = await this.deps.store.getCheckpoint(projectId, id);
+    const c = await this.deps.repos.checkpoints.getCheckpoint(projectId, id);
     if (!c) {
       throw new AppError(
         'checkpoint_not_found',
@@ -87,7 +87,7 @@ export class CheckpointService {
    * encryption; a server counts its disks' data). Unit: bytes, as the vault's `resources[].backup_size`.
    */
   private async withLiveStats(c: Checkpoint): Promise<Checkpoint> {
-    const vault = await this.deps.store.getVault(c.projectId, c.vaultId);
+    const vault = await this.deps.repos.vaults.getVault(c.projectId, c.vaultId);
     const resources: CheckpointResource[] = [];
     for (const r of c.resources) {
       const held = vault?.resources.find((x) => x.id === r.id);
@@ -96,7 +96,7 @@ export class CheckpointService {
         continue;
       }
       // Removed from the vault since: its backups may still be there.
-      const page = await this.deps.store.listBackups(
+      const page = await this.deps.repos.backups.listBackups(
         {
           projectId: c.projectId,
           vaultId: c.vaultId,
@@ -144,7 +144,7 @@ export class CheckpointService {
     if (input.autoBind && input.resourceIds) {
       const unbound: ResourceRef[] = [];
       for (const id of input.resourceIds) {
-        if (!(await this.deps.store.vaultOfResource(projectId, id))) unbound.push({ id });
+        if (!(await this.deps.repos.vaults.vaultOfResource(projectId, id))) unbound.push({ id });
       }
       if (unbound.length > 0) {
         await this.vaults.addResources(projectId, vault.id, unbound);
@@ -154,7 +154,7 @@ export class CheckpointService {
     const ids = input.resourceIds ?? vault.resources.map((r) => r.id);
     const skipped: SkippedResource[] = [];
     const chosen: VaultResource[] = [];
-    const restoring = await this.deps.store.resourcesBeingRestored(projectId);
+    const restoring = await this.deps.repos.oplogs.resourcesBeingRestored(projectId);
     for (const id of new Set(ids)) {
       const r = vault.resources.find((x) => x.id === id);
       if (!r) {
@@ -167,7 +167,7 @@ export class CheckpointService {
         });
         continue;
       }
-      const running = await this.deps.store.listBackups(
+      const running = await this.deps.repos.backups.listBackups(
         {
           projectId,
           vaultId: vault.id,
@@ -327,11 +327,11 @@ export class CheckpointService {
         'checkpoint.parameters.resources',
       );
     }
-    await this.deps.store.insertCheckpoint(checkpoint);
-    await this.deps.store.insertBackups(rows);
+    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
+    await this.deps.repos.backups.insertBackups(rows);
     const out: CheckpointCreated['backups'] = [];
     for (const b of tops) {
-      await this.deps.store.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
+      await this.deps.repos.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
       const o = await this.oplogs.open('backup', b, vault);
       await this.deps.jobs.enqueue<BackupJobPayload>(
         'backup',
@@ -403,11 +403,11 @@ export class CheckpointService {
 
   async runBackupJob(ctx: JobRunContext<BackupJobPayload>): Promise<unknown> {
     const { backupId, operationLogId } = ctx.job.payload;
-    const top = await this.deps.store.getBackup(backupId);
+    const top = await this.deps.repos.backups.getBackup(backupId);
     if (!top || top.status !== 'protecting') return { skipped: true };
-    const checkpoint = await this.deps.store.getCheckpoint(top.projectId, top.checkpointId);
+    const checkpoint = await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
     await this.oplogs.start(operationLogId);
-    const disks = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [top];
+    const disks = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [top];
     const total = disks.reduce((a, d) => a + d.volumeBytes, 0) || 1;
     let before = 0;
     let lastWrite = 0;
@@ -426,7 +426,12 @@ export class CheckpointService {
         continue;
       }
       const base = checkpoint?.incremental
-        ? await this.deps.store.latestAvailable(top.projectId, top.vaultId, d.resourceId, d.parentId === null)
+        ? await this.deps.repos.backups.latestAvailable(
+            top.projectId,
+            top.vaultId,
+            d.resourceId,
+            d.parentId === null,
+          )
         : null;
       try {
         const stats = await ve.backup({
@@ -446,7 +451,7 @@ export class CheckpointService {
             if (t - lastWrite < 500) return;
             lastWrite = t;
             const pct = Math.floor(((before + p.bytesDone) / total) * 100);
-            void this.deps.store
+            void this.deps.repos.backups
               .updateBackup(d.id, {
                 progress: Math.min(99, Math.floor((p.bytesDone / (p.bytesTotal || 1)) * 100)),
                 updatedAt: nowTimestamp(),
@@ -455,7 +460,7 @@ export class CheckpointService {
               .catch(() => undefined);
           },
         });
-        await this.deps.store.updateBackup(d.id, {
+        await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,
           protectedAt: nowTimestamp(),
@@ -495,9 +500,9 @@ export class CheckpointService {
 
   /** A backup job ended without finishing (process stopped, or run threw): nothing may stay `protecting`. */
   async recoverBackupJob(job: Job<BackupJobPayload>, reason: string, error: string): Promise<'fail'> {
-    const top = await this.deps.store.getBackup(job.payload.backupId);
+    const top = await this.deps.repos.backups.getBackup(job.payload.backupId);
     if (top) {
-      const disks = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [top];
+      const disks = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [top];
       for (const d of disks) {
         if (d.status === 'protecting' || d.status === 'waiting_protect') {
           await this.failDisk(
@@ -514,7 +519,7 @@ export class CheckpointService {
   }
 
   private async failDisk(d: Backup, reason: string): Promise<void> {
-    await this.deps.store.updateBackup(d.id, {
+    await this.deps.repos.backups.updateBackup(d.id, {
       status: 'error',
       failReason: reason,
       progress: null,
@@ -524,12 +529,12 @@ export class CheckpointService {
 
   /** Derives a server backup's status from its children, then the checkpoint's and the resource's. */
   private async settle(top: Backup): Promise<Backup> {
-    let cur = (await this.deps.store.getBackup(top.id))!;
+    let cur = (await this.deps.repos.backups.getBackup(top.id))!;
     if (cur.resourceKind === 'server') {
-      const children = await this.deps.store.getChildren(cur.id);
+      const children = await this.deps.repos.backups.getChildren(cur.id);
       const status = serverStatusOf(children.map((c) => c.status));
       const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
-      await this.deps.store.updateBackup(cur.id, {
+      await this.deps.repos.backups.updateBackup(cur.id, {
         status,
         progress: status === 'available' ? 100 : null,
         protectedAt: status === 'available' ? nowTimestamp() : null,
@@ -540,13 +545,13 @@ export class CheckpointService {
         failReason: failed.length > 0 ? failed.join('; ') : null,
         updatedAt: nowTimestamp(),
       });
-      cur = (await this.deps.store.getBackup(top.id))!;
+      cur = (await this.deps.repos.backups.getBackup(top.id))!;
     }
-    const c = await this.deps.store.getCheckpoint(cur.projectId, cur.checkpointId);
+    const c = await this.deps.repos.checkpoints.getCheckpoint(cur.projectId, cur.checkpointId);
     if (c) {
-      const topLevel = await this.deps.store.topBackupsOfCheckpoint(c.id);
+      const topLevel = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
       // Backup count and size per resource as the vault now holds them (this run included).
-      const vault = await this.deps.store.getVault(c.projectId, c.vaultId);
+      const vault = await this.deps.repos.vaults.getVault(c.projectId, c.vaultId);
       const resources: CheckpointResource[] = c.resources.map((r) => {
         const b = topLevel.find((x) => x.resourceId === r.id);
         const held = vault?.resources.find((x) => x.id === r.id);
@@ -560,13 +565,13 @@ export class CheckpointService {
             }
           : r;
       });
-      await this.deps.store.updateCheckpoint(c.id, {
+      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
         status: checkpointStatusOf(topLevel.map((b) => b.status)),
         resources,
         updatedAt: nowTimestamp(),
       });
     }
-    await this.deps.store.setResourceProtectStatus(
+    await this.deps.repos.vaults.setResourceProtectStatus(
       cur.vaultId,
       cur.resourceId,
       cur.status === 'error' ? 'error' : 'available',

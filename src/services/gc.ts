@@ -53,7 +53,7 @@ export async function collectGarbage(
   // The vault's billing.used follows (best effort: a failed count must not undo a finished gc).
   await v
     .usage()
-    .then((u) => deps.store.setVaultUsedBytes(vaultId, u.storedBytes))
+    .then((u) => deps.repos.vaults.setVaultUsedBytes(vaultId, u.storedBytes))
     .catch(() => undefined);
   const pendingObjects = Number(stats.pendingObjects ?? 0);
   const followUpQueued = pendingObjects > 0 ? await scheduleGc(deps, vaultId, GC_FOLLOW_UP_MS) : false;

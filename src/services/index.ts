@@ -1,7 +1,7 @@
 // CBR protocol-neutral services, added to the app context and wired to the job queue.
 // Cinder and HSS call these (ctx.services.vaults / checkpoints / backups / operationLogs), never CBR routes.
-import { CbrStore } from '../catalog/cbr-store.js';
 import type { AppContext } from '../context.js';
+import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './backups.js';
 import { CatalogRecords } from './catalog-records.js';
 import type { CbrDeps } from './cbr-deps.js';
@@ -12,8 +12,18 @@ import { OperationLogService } from './oplogs.js';
 import { VaultService } from './vaults.js';
 import { type VerifyJobPayload, VerifyService } from './verify.js';
 
+/** The catalog reads the protocol plugins still make directly (each a repository port method). */
+export interface CbrCatalogReads {
+  vaultOfResource: CbrRepositories['vaults']['vaultOfResource'];
+  getVault: CbrRepositories['vaults']['getVault'];
+  getBackup: CbrRepositories['backups']['getBackup'];
+  listOplogs: CbrRepositories['oplogs']['listOplogs'];
+}
+
 export interface CbrServices {
-  cbrStore: CbrStore;
+  cbrStore: CbrCatalogReads;
+  /** The repositories the services read through (the backups one behind the read cache on SQLite). */
+  cbrRepositories: CbrRepositories;
   vaults: VaultService;
   checkpoints: CheckpointService;
   backups: BackupService;
@@ -31,13 +41,22 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
-  return { cbrStore: deps.store, vaults, checkpoints, backups, operationLogs, verify };
+  const r = deps.repos;
+  const cbrStore: CbrCatalogReads = {
+    vaultOfResource: (projectId, resourceId) => r.vaults.vaultOfResource(projectId, resourceId),
+    getVault: (projectId, id) => r.vaults.getVault(projectId, id),
+    getBackup: (id) => r.backups.getBackup(id),
+    listOplogs: (f) => r.oplogs.listOplogs(f),
+  };
+  return { cbrStore, cbrRepositories: r, vaults, checkpoints, backups, operationLogs, verify };
 }
 
 /** Service factory for openContext: builds the services and registers their jobs. */
 export function cbrServiceFactory(ctx: AppContext): void {
   const deps: CbrDeps = {
-    store: new CbrStore(ctx.db),
+    repos: ctx.catalog.cbr,
+    uow: ctx.catalog.unitOfWork(() => ctx.jobs.notify()),
+    clock: ctx.now,
     inventory: ctx.inventory,
     jobs: ctx.jobs,
     engine: () => ctx.engine as EnginePort | null,

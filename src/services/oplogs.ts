@@ -1,15 +1,15 @@
-// Operation logs: one per job (backup, restore, delete), with status, progress and error information.
-import type { OplogListFilter } from '../catalog/cbr-store.js';
 import type { Backup, OperationLog, OperationType, Vault } from '../domain/cbr-model.js';
 import { nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError } from '../domain/errors.js';
+// Operation logs: one per job (backup, restore, delete), with status, progress and error information.
+import type { OplogListFilter } from '../domain/ports/cbr-repositories.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
 
 export class OperationLogService {
   constructor(private readonly deps: CbrDeps) {}
 
   async get(projectId: string, id: string): Promise<OperationLog> {
-    const o = await this.deps.store.getOplog(projectId, id);
+    const o = await this.deps.repos.oplogs.getOplog(projectId, id);
     if (!o) {
       throw new AppError('oplog_not_found', `The operation log does not exist: operation_log_id ${id}.`, {
         field: 'operation_log_id',
@@ -19,7 +19,7 @@ export class OperationLogService {
   }
 
   list(f: OplogListFilter): Promise<{ items: OperationLog[]; count: number }> {
-    return this.deps.store.listOplogs(f);
+    return this.deps.repos.oplogs.listOplogs(f);
   }
 
   /** Records a new, waiting operation on a backup. */
@@ -54,17 +54,17 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
     };
-    await this.deps.store.insertOplog(o);
+    await this.deps.repos.oplogs.insertOplog(o);
     return o;
   }
 
   async start(id: string): Promise<void> {
     const now = nowTimestamp();
-    await this.deps.store.updateOplog(id, { status: 'running', updatedAt: now });
+    await this.deps.repos.oplogs.updateOplog(id, { status: 'running', updatedAt: now });
   }
 
   async progress(id: string, progress: number): Promise<void> {
-    await this.deps.store.updateOplog(id, {
+    await this.deps.repos.oplogs.updateOplog(id, {
       progress: Math.max(0, Math.min(100, Math.floor(progress))),
       updatedAt: nowTimestamp(),
     });
@@ -72,7 +72,7 @@ export class OperationLogService {
 
   async succeed(id: string, extra: { incremental?: boolean } = {}): Promise<void> {
     const now = nowTimestamp();
-    await this.deps.store.updateOplog(id, {
+    await this.deps.repos.oplogs.updateOplog(id, {
       status: 'success',
       progress: 100,
       endedAt: now,
@@ -83,7 +83,7 @@ export class OperationLogService {
 
   async fail(id: string, code: string, message: string): Promise<void> {
     const now = nowTimestamp();
-    await this.deps.store.updateOplog(id, {
+    await this.deps.repos.oplogs.updateOplog(id, {
       status: 'failed',
       endedAt: now,
       updatedAt: now,

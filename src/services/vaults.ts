@@ -1,5 +1,3 @@
-// Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
-import { ResourceAlreadyBoundError, type VaultListFilter } from '../catalog/cbr-store.js';
 import type {
   ConsistentLevel,
   ObjectType,
@@ -10,6 +8,8 @@ import type {
 } from '../domain/cbr-model.js';
 import { bytesToGb, bytesToMb, disksSizeGb, nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
+// Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
+import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports/cbr-repositories.js';
 import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
 import { collectGarbage, deleteBackupData } from './gc.js';
 
@@ -108,7 +108,7 @@ export class VaultService {
       'vault.resources',
     );
     try {
-      await this.deps.store.insertVault(vault);
+      await this.deps.repos.vaults.insertVault(vault);
     } catch (err) {
       throw this.boundError(err);
     }
@@ -116,7 +116,7 @@ export class VaultService {
   }
 
   async get(projectId: string, id: string): Promise<Vault> {
-    const v = await this.deps.store.getVault(projectId, id);
+    const v = await this.deps.repos.vaults.getVault(projectId, id);
     if (!v)
       throw new AppError('vault_not_found', `The vault does not exist: vault_id ${id}.`, {
         field: 'vault_id',
@@ -125,7 +125,7 @@ export class VaultService {
   }
 
   list(f: VaultListFilter): Promise<{ items: Vault[]; count: number }> {
-    return this.deps.store.listVaults(f);
+    return this.deps.repos.vaults.listVaults(f);
   }
 
   async update(projectId: string, id: string, input: VaultUpdateInput): Promise<Vault> {
@@ -145,14 +145,14 @@ export class VaultService {
         'vault.locked',
       );
     }
-    await this.deps.store.updateVault(id, { ...input, updatedAt: nowTimestamp() });
+    await this.deps.repos.vaults.updateVault(id, { ...input, updatedAt: nowTimestamp() });
     return this.get(projectId, id);
   }
 
   /** Deletes the vault and every backup in it (data reclaimed from the object store). */
   async delete(projectId: string, id: string): Promise<void> {
     const v = await this.get(projectId, id);
-    const backups = await this.deps.store.backupsOfVault(v.id);
+    const backups = await this.deps.repos.backups.backupsOfVault(v.id);
     const busy = backups.find((b) => BUSY.includes(b.status));
     if (busy) {
       throw cbrError(
@@ -162,7 +162,7 @@ export class VaultService {
         'vault_id',
       );
     }
-    await this.deps.store.updateVault(id, { status: 'deleting', updatedAt: nowTimestamp() });
+    await this.deps.repos.vaults.updateVault(id, { status: 'deleting', updatedAt: nowTimestamp() });
     try {
       const withData = backups.filter((b) => b.engineBackupId);
       if (withData.length > 0) {
@@ -174,17 +174,17 @@ export class VaultService {
         await collectGarbage(this.deps, v.id, ve);
       }
     } catch (err) {
-      await this.deps.store.updateVault(id, { status: 'available', updatedAt: nowTimestamp() });
+      await this.deps.repos.vaults.updateVault(id, { status: 'available', updatedAt: nowTimestamp() });
       throw err;
     }
-    await this.deps.store.deleteVault(id);
+    await this.deps.repos.vaults.deleteVault(id);
   }
 
   async addResources(projectId: string, vaultId: string, refs: ResourceRef[]): Promise<string[]> {
     const v = await this.get(projectId, vaultId);
     const resources = await this.resolveResources(projectId, v.objectType, refs, 'resources');
     try {
-      await this.deps.store.addResources(v.id, projectId, resources, nowTimestamp());
+      await this.deps.repos.vaults.addResources(v.id, projectId, resources, nowTimestamp());
     } catch (err) {
       throw this.boundError(err);
     }
@@ -203,13 +203,13 @@ export class VaultService {
         );
       }
     }
-    await this.deps.store.removeResources(v.id, ids);
+    await this.deps.repos.vaults.removeResources(v.id, ids);
     return ids;
   }
 
   /** Total capacity (GB) and usage (MB) of the project's vaults. */
   async summary(projectId: string): Promise<{ sizeGb: number; usedMb: number }> {
-    const u = await this.deps.store.projectUsage(projectId);
+    const u = await this.deps.repos.vaults.projectUsage(projectId);
     return { sizeGb: u.sizeGb, usedMb: bytesToMb(u.usedBytes) };
   }
 
@@ -218,7 +218,12 @@ export class VaultService {
    * the oldest vault of that object type, created on first use.
    */
   async defaultVault(projectId: string, objectType: ObjectType): Promise<Vault> {
-    const { items } = await this.deps.store.listVaults({ projectId, objectType, limit: 1000, offset: 0 });
+    const { items } = await this.deps.repos.vaults.listVaults({
+      projectId,
+      objectType,
+      limit: 1000,
+      offset: 0,
+    });
     const oldest = items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))[0];
     if (oldest) return oldest;
     return this.create(
@@ -238,7 +243,7 @@ export class VaultService {
     const e = this.deps.engine();
     if (!e) return;
     const u = await (await e.vault(vaultId)).usage();
-    await this.deps.store.setVaultUsedBytes(vaultId, u.storedBytes);
+    await this.deps.repos.vaults.setVaultUsedBytes(vaultId, u.storedBytes);
   }
 
   private boundError(err: unknown): unknown {
@@ -290,7 +295,7 @@ export class VaultService {
           `${f}.type`,
         );
       }
-      const bound = await this.deps.store.vaultOfResource(projectId, ref.id);
+      const bound = await this.deps.repos.vaults.vaultOfResource(projectId, ref.id);
       if (bound) {
         throw new AppError(
           'resource_in_vault',

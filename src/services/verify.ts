@@ -84,13 +84,14 @@ export class VerifyService {
 
   async runVerifyJob(ctx: JobRunContext<VerifyJobPayload>): Promise<VerifyResult> {
     const { backupId, operationLogId } = ctx.job.payload;
-    const top = await this.deps.store.getBackup(backupId);
+    const top = await this.deps.repos.backups.getBackup(backupId);
     if (!top) {
       await this.oplogs.fail(operationLogId, VERIFY_FAILED, `The backup ${backupId} no longer exists.`);
       return { backupId, totalBytes: 0, verifiedBytes: 0, disks: [], summary: 'the backup no longer exists' };
     }
     await this.oplogs.start(operationLogId);
-    const disks: Backup[] = top.resourceKind === 'server' ? await this.deps.store.getChildren(top.id) : [top];
+    const disks: Backup[] =
+      top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [top];
     const total = disks.reduce((a, d) => a + d.volumeBytes, 0) || 1;
     const ve = await requireEngine(this.deps).vault(top.vaultId);
     const results: DiskVerifyResult[] = [];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SEED_AZS, SEED_NAMES, type SeedResult, prng, seedBackups } from '../../bench/api-seed.js';
-import { CbrStore } from '../../src/catalog/cbr-store.js';
+import { sqlCbrRepositories } from '../../src/catalog/repositories/index.js';
 import type { Backup } from '../../src/domain/cbr-model.js';
 import { type Harness, startHarness } from './helpers.js';
 
@@ -14,7 +14,7 @@ let other: SeedResult;
 
 before(async () => {
   h = await startHarness({ engine: false, startJobs: false });
-  const store = new CbrStore(h.ctx.db);
+  const store = sqlCbrRepositories(h.ctx.db);
   seeded = await seedBackups(store, { projectId: h.a.projectId, count: 12_000, seed: 7, keep: true });
   other = await seedBackups(store, {
     projectId: h.b.projectId,

@@ -9,26 +9,30 @@ import SqliteDatabase from 'better-sqlite3';
 import { type SeedResult, seedBackups } from '../../bench/api-seed.js';
 import { backupToWire } from '../../src/api/cbr/mappers.js';
 import { parseListBackupsQuery } from '../../src/api/cbr/query.js';
-import { CbrStore } from '../../src/catalog/cbr-store.js';
+import { withSqliteReadCache } from '../../src/catalog/backup-read-cache.js';
 import { sqliteReadAccess } from '../../src/catalog/db.js';
+import { sqlCbrRepositories } from '../../src/catalog/repositories/index.js';
 import type { Backup } from '../../src/domain/cbr-model.js';
+import type { BackupRepository } from '../../src/domain/ports/cbr-repositories.js';
 import { type Harness, startHarness } from './helpers.js';
 
 let h: Harness;
 let seeded: SeedResult;
-let reader: CbrStore;
+let reader: BackupRepository;
+/** A backup repository behind a read cache of its own (empty when made), as the services use it. */
+const cached = (): BackupRepository => withSqliteReadCache(sqlCbrRepositories(h.ctx.db).backups, h.ctx.db);
 let target: Backup;
 
 before(async () => {
   h = await startHarness({ engine: false, startJobs: false });
-  seeded = await seedBackups(new CbrStore(h.ctx.db), {
+  seeded = await seedBackups(sqlCbrRepositories(h.ctx.db), {
     projectId: h.a.projectId,
     count: 300,
     seed: 11,
     keep: true,
     vaultCount: 2,
   });
-  reader = new CbrStore(h.ctx.db);
+  reader = cached();
   target = seeded.backups.find((b) => b.parentId === null && b.resourceKind === 'server')!;
 });
 after(async () => {
@@ -51,7 +55,7 @@ test('a write through another store instance is seen by the next ShowBackup and 
   assert.equal(before.show, target.name);
   assert.equal(before.list, target.name);
   await seen(); // served from the caches now
-  await new CbrStore(h.ctx.db).updateBackup(target.id, {
+  await cached().updateBackup(target.id, {
     name: 'renamed-1',
     updatedAt: new Date().toISOString(),
   });
@@ -225,7 +229,7 @@ test('ListBackups over HTTP: the answer kept per cached page is a fresh computat
   // The same query answered by a store with empty caches, mapped and serialized as the route did before.
   const fresh = async (query = qs, projectId = h.a.projectId) => {
     const { filter, page } = parseListBackupsQuery(projectId, Object.fromEntries(new URLSearchParams(query)));
-    const l = await new CbrStore(h.ctx.db).listBackups(filter, page);
+    const l = await cached().listBackups(filter, page);
     const answer = {
       backups: l.items.map((b) => backupToWire(b)),
       count: l.count,
@@ -258,7 +262,7 @@ test('ListBackups over HTTP: the answer kept per cached page is a fresh computat
   assert.equal(renamed.body, await fresh());
 
   // A new backup, newest in the vault: first on the page, and counted.
-  const [row] = await new CbrStore(h.ctx.db)
+  const [row] = await cached()
     .listBackups(
       { projectId: h.a.projectId, vaultId: target.vaultId, parentId: null },
       { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
@@ -270,7 +274,7 @@ test('ListBackups over HTTP: the answer kept per cached page is a fresh computat
     name: 'listed-new',
     createdAt: `2099${row!.createdAt.slice(4)}`,
   };
-  await new CbrStore(h.ctx.db).insertBackups([added]);
+  await cached().insertBackups([added]);
   const grown = await get();
   assert.equal(grown.json.count, count + 1);
   assert.equal(grown.json.backups[0].id, added.id);

@@ -3,8 +3,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
 import { openCatalogDb } from '../../src/catalog/db.js';
-import { type Job, JobQueue, type RecoverReason } from '../../src/jobs/index.js';
+import { SqlJobRepository } from '../../src/catalog/repositories/jobs.js';
+import type { Database } from '../../src/catalog/schema.js';
+import { type Job, JobQueue, type JobQueueOptions, type RecoverReason } from '../../src/jobs/index.js';
 import { tempDir } from '../iam/helpers.js';
 import { childExecArgv } from '../support/repo.js';
 
@@ -18,6 +21,11 @@ async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 10_00
   }
 }
 
+/** A queue on the catalog's job table, enqueueing with the queue's own clock. */
+function queueOn(db: Kysely<Database>, opts: JobQueueOptions = {}): JobQueue {
+  return new JobQueue(new SqlJobRepository(db, opts.now ?? (() => new Date())), opts);
+}
+
 async function catalog() {
   return openCatalogDb(path.join(tempDir('opencbr-jobs-'), 'catalog.sqlite'));
 }
@@ -25,7 +33,7 @@ async function catalog() {
 describe('job queue', () => {
   test('enqueue → run → succeeded with the handler’s result; payload and metadata kept', async () => {
     const db = await catalog();
-    const q = new JobQueue(db, { pollMs: 20 });
+    const q = queueOn(db, { pollMs: 20 });
     const seen: Job<{ x: number }>[] = [];
     q.register<{ x: number }>('double', {
       run: async ({ job }) => {
@@ -52,14 +60,14 @@ describe('job queue', () => {
   test('finished jobs older than the retention are purged at start', async () => {
     const db = await catalog();
     let now = new Date('2030-01-01T00:00:00Z');
-    const q1 = new JobQueue(db, { pollMs: 10, now: () => now });
+    const q1 = queueOn(db, { pollMs: 10, now: () => now });
     q1.register('noop', { run: async () => 'ok' });
     const old = await q1.enqueue('noop', {});
     await q1.start();
     await q1.drain();
     await q1.stop();
     now = new Date('2030-03-01T00:00:00Z');
-    const q2 = new JobQueue(db, { pollMs: 10, now: () => now, keepFinishedDays: 30 });
+    const q2 = queueOn(db, { pollMs: 10, now: () => now, keepFinishedDays: 30 });
     const queued = await q2.enqueue('other', {});
     await q2.start();
     assert.equal(await q2.get(old), null);
@@ -70,7 +78,7 @@ describe('job queue', () => {
 
   test('runs at most `concurrency` jobs at once, and all of them', async () => {
     const db = await catalog();
-    const q = new JobQueue(db, { pollMs: 10, concurrency: 2 });
+    const q = queueOn(db, { pollMs: 10, concurrency: 2 });
     let active = 0;
     let peak = 0;
     let done = 0;
@@ -95,7 +103,7 @@ describe('job queue', () => {
 
   test('a failing job is retried up to maxAttempts, then failed with recover("failed")', async () => {
     const db = await catalog();
-    const q = new JobQueue(db, { pollMs: 10, retryBackoffMs: 10 });
+    const q = queueOn(db, { pollMs: 10, retryBackoffMs: 10 });
     let tries = 0;
     const recovered: Array<[string, RecoverReason, string]> = [];
     q.register('flaky', {
@@ -132,7 +140,7 @@ describe('job queue', () => {
   test('a job whose worker vanished (lease expired) is recovered by another worker', async () => {
     const db = await catalog();
     // Worker 1 takes the job and hangs; it polls rarely, so only worker 2 looks for orphans.
-    const w1 = new JobQueue(db, { pollMs: 60_000, leaseMs: 150 });
+    const w1 = queueOn(db, { pollMs: 60_000, leaseMs: 150 });
     let release!: () => void;
     w1.register('hang', {
       run: () =>
@@ -149,7 +157,7 @@ describe('job queue', () => {
       .set({ lease_owner: 'worker-dead', lease_expires_at: '2000-01-01T00:00:00.000Z' })
       .execute();
     const calls: RecoverReason[] = [];
-    const w2 = new JobQueue(db, { pollMs: 10, leaseMs: 150, soleWorker: false });
+    const w2 = queueOn(db, { pollMs: 10, leaseMs: 150, soleWorker: false });
     w2.register('hang', {
       run: async () => 'second try',
       recover: async (_job, reason) => {
@@ -176,7 +184,7 @@ describe('job queue', () => {
 
   test('recover may ask for a retry when attempts remain', async () => {
     const db = await catalog();
-    const id = await new JobQueue(db).enqueue('resumable', { part: 3 }, { maxAttempts: 3 });
+    const id = await queueOn(db).enqueue('resumable', { part: 3 }, { maxAttempts: 3 });
     // As if a worker claimed it and died.
     await db
       .updateTable('jobs')
@@ -188,7 +196,7 @@ describe('job queue', () => {
       })
       .where('id', '=', id)
       .execute();
-    const q = new JobQueue(db, { pollMs: 10, soleWorker: true });
+    const q = queueOn(db, { pollMs: 10, soleWorker: true });
     const order: string[] = [];
     q.register<{ part: number }>('resumable', {
       run: async ({ job }) => {
@@ -211,7 +219,7 @@ describe('job queue', () => {
 
   test('stop() interrupts running jobs and settles them through recover', async () => {
     const db = await catalog();
-    const q = new JobQueue(db, { pollMs: 10 });
+    const q = queueOn(db, { pollMs: 10 });
     const reasons: RecoverReason[] = [];
     q.register('long', {
       run: ({ signal }) =>
@@ -254,7 +262,7 @@ describe('crash recovery', () => {
     const before = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     assert.equal(before.status, 'running', 'the killed process left the job running');
     const settled: Array<{ id: string; reason: RecoverReason; op: string | null }> = [];
-    const q = new JobQueue(db, { pollMs: 10, soleWorker: true });
+    const q = queueOn(db, { pollMs: 10, soleWorker: true });
     q.register('slow', {
       run: async () => 'never called',
       recover: async (job, reason) => {

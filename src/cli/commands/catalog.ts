@@ -34,7 +34,7 @@ export function registerCatalogCommands(program: Command, globals: () => GlobalO
       try {
         const ids = new SqlIdentityStore(ctx.db);
         const report = await rebuildCatalog({
-          store: ctx.services.cbrStore,
+          repos: ctx.services.cbrRepositories,
           engine: ctx.engine as unknown as EnginePort,
           projects: projectRestorer(ids),
           refreshUsage: (id) => ctx.services.vaults.refreshUsage(id),

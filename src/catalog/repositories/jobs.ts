@@ -1,15 +1,59 @@
-// SQL for the durable job queue (PLATFORM). Claims are optimistic (UPDATE … WHERE status='queued'),
-// which works the same on SQLite and PostgreSQL.
-import type { Kysely, Selectable } from 'kysely';
-import type { JobRow, JobStatus } from './jobs-tables.js';
-import type { Database } from './schema.js';
+// SQL for the durable job queue. Claims are optimistic (UPDATE … WHERE status='queued'), which works the same
+// on SQLite and PostgreSQL. Bound to a command's transaction, `enqueue` records the job in it.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/ports/clock.js';
+import type {
+  EnqueueOptions,
+  JobFinish,
+  JobRecord,
+  JobRepository,
+  JobStatus,
+} from '../../domain/ports/jobs.js';
+import type { JobTables } from '../jobs-tables.js';
 
-export type JobRecordRow = Selectable<JobRow>;
+type JobRecordRow = JobRecord;
 
-export class SqlJobStore {
-  constructor(private readonly db: Kysely<Database>) {}
+export class SqlJobRepository implements JobRepository {
+  private readonly db: Kysely<JobTables>;
+  constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: the composed Database or a transaction on it.
+    db: Kysely<any>,
+    private readonly now: Clock,
+    /** Told after each enqueue (a queue kicks its workers; in a transaction, the unit of work defers it). */
+    private readonly onEnqueue: () => void = () => undefined,
+  ) {
+    this.db = db as Kysely<JobTables>;
+  }
 
-  async insert(row: JobRow): Promise<void> {
+  async enqueue<P>(kind: string, payload: P, opts: EnqueueOptions = {}): Promise<string> {
+    const now = this.now();
+    const at = now.toISOString();
+    const id = opts.id ?? randomUUID();
+    await this.insert({
+      id,
+      kind,
+      payload: JSON.stringify(payload ?? null),
+      project_id: opts.projectId ?? null,
+      operation_log_id: opts.operationLogId ?? null,
+      status: 'queued',
+      attempts: 0,
+      max_attempts: Math.max(1, opts.maxAttempts ?? 1),
+      lease_owner: null,
+      lease_expires_at: null,
+      run_after: (opts.runAfter ?? now).toISOString(),
+      result: null,
+      error: null,
+      created_at: at,
+      started_at: null,
+      finished_at: null,
+      updated_at: at,
+    });
+    this.onEnqueue();
+    return id;
+  }
+
+  async insert(row: JobRecord): Promise<void> {
     await this.db.insertInto('jobs').values(row).execute();
   }
 
@@ -23,6 +67,10 @@ export class SqlJobStore {
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.projectId) q = q.where('project_id', '=', filter.projectId);
     return q.limit(filter.limit ?? 1000).execute();
+  }
+
+  async live(): Promise<JobRecordRow[]> {
+    return this.db.selectFrom('jobs').selectAll().where('status', 'in', ['queued', 'running']).execute();
   }
 
   /** Next runnable job ids among `kinds`, oldest first. */
@@ -71,15 +119,10 @@ export class SqlJobStore {
   }
 
   /** Ends a job held by `owner` (or unowned when owner is null, used by recovery). */
-  async finish(
-    id: string,
-    owner: string | null,
-    fields: { status: JobStatus; result?: string | null; error?: string | null; runAfter?: string },
-    now: string,
-  ): Promise<boolean> {
+  async finish(id: string, owner: string | null, fields: JobFinish, now: string): Promise<boolean> {
     let q = this.db
       .updateTable('jobs')
-      .set({
+      .set((eb) => ({
         status: fields.status,
         result: fields.result ?? null,
         error: fields.error ?? null,
@@ -88,7 +131,8 @@ export class SqlJobStore {
         finished_at: fields.status === 'queued' ? null : now,
         updated_at: now,
         ...(fields.runAfter ? { run_after: fields.runAfter } : {}),
-      })
+        ...(fields.refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
+      }))
       .where('id', '=', id)
       .where('status', '=', 'running');
     q = owner === null ? q : q.where('lease_owner', '=', owner);

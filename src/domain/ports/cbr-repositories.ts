@@ -1,0 +1,201 @@
+// What the CBR services need from persistence, as plain TS types: the catalog implements these (one file per
+// repository in src/catalog/repositories); services and tests only see these interfaces.
+import type {
+  Backup,
+  BackupFilter,
+  BackupPage,
+  BackupStatus,
+  Checkpoint,
+  CheckpointResource,
+  OperationLog,
+  ResourceKind,
+  Vault,
+  VaultResource,
+} from '../cbr-model.js';
+
+export class ResourceAlreadyBoundError extends Error {
+  constructor(readonly resourceId: string) {
+    super(`resource ${resourceId} is already in a vault`);
+  }
+}
+
+export class MarkerNotFoundError extends Error {
+  constructor(readonly marker: string) {
+    super(`marker ${marker} is not a backup of this project`);
+  }
+}
+
+export interface VaultListFilter {
+  projectId: string;
+  name?: string;
+  objectType?: string;
+  protectType?: string;
+  ids?: string[];
+  enterpriseProjectId?: string;
+  status?: string;
+  resourceIds?: string[];
+  policyId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface OplogListFilter {
+  projectId: string;
+  operationType?: string;
+  status?: string;
+  vaultId?: string;
+  vaultName?: string;
+  resourceId?: string;
+  resourceName?: string;
+  providerKind?: ResourceKind;
+  startedFrom?: string;
+  startedTo?: string;
+  limit: number;
+  offset: number;
+}
+
+export type VaultPatch = Partial<
+  Pick<
+    Vault,
+    | 'name'
+    | 'sizeGb'
+    | 'consistentLevel'
+    | 'autoBind'
+    | 'autoExpand'
+    | 'smnNotify'
+    | 'threshold'
+    | 'locked'
+    | 'status'
+    | 'description'
+  >
+> & { updatedAt: string };
+
+export type BackupPatch = Partial<
+  Pick<
+    Backup,
+    | 'status'
+    | 'progress'
+    | 'failReason'
+    | 'protectedAt'
+    | 'storedBytes'
+    | 'volumeBytes'
+    | 'resourceSizeGb'
+    | 'incremental'
+    | 'baseBackupId'
+    | 'name'
+    | 'description'
+  >
+> & { updatedAt: string };
+
+export type OplogPatch = Partial<
+  Pick<OperationLog, 'status' | 'progress' | 'endedAt' | 'errorCode' | 'errorMessage' | 'incremental'>
+> & { updatedAt: string };
+
+/** A backup and its disk children (a server backup's disks, in disk order). */
+export interface BackupTree {
+  backup: Backup;
+  children: Backup[];
+  /**
+   * Present when the tree comes from a read cache: an opaque object that is the same for every answer built
+   * from the same catalog rows and a different one once they may have changed (any catalog write ends a cache
+   * generation). Lets a caller keep something derived from the tree (a serialized answer) in a WeakMap keyed
+   * on it, with the same freshness as the cache itself.
+   */
+  snapshot?: object;
+}
+
+/** A ListBackups page and the number of backups matching the filter. */
+export interface BackupList {
+  /** The caller's own copies (from the read cache, made when first read). */
+  items: Backup[];
+  count: number;
+  /**
+   * Present when the page comes from a read cache: an opaque object that is the same for every answer to the
+   * same filter and page built from the same catalog rows, and a different one once they may have changed
+   * (as BackupTree.snapshot).
+   */
+  snapshot?: object;
+}
+
+export interface VaultRepository {
+  /** Throws ResourceAlreadyBoundError when a resource is in a vault already. */
+  insertVault(v: Vault): Promise<void>;
+  getVault(projectId: string, id: string): Promise<Vault | null>;
+  listVaults(f: VaultListFilter): Promise<{ items: Vault[]; count: number }>;
+  /** Vaults in one of these statuses, any project (the reconciler at start). */
+  vaultsInStatus(statuses: string[]): Promise<Vault[]>;
+  updateVault(id: string, patch: VaultPatch): Promise<void>;
+  setVaultUsedBytes(id: string, bytes: number): Promise<void>;
+  /** Removes the vault, its resource bindings, checkpoints and backup rows (data must be gone first). */
+  deleteVault(id: string): Promise<void>;
+  addResources(vaultId: string, projectId: string, resources: VaultResource[], at: string): Promise<void>;
+  removeResources(vaultId: string, resourceIds: string[]): Promise<void>;
+  setResourceProtectStatus(vaultId: string, resourceId: string, status: string): Promise<void>;
+  vaultOfResource(projectId: string, resourceId: string): Promise<string | null>;
+  projectUsage(projectId: string): Promise<{ sizeGb: number; usedBytes: number }>;
+}
+
+export interface CheckpointRepository {
+  insertCheckpoint(c: Checkpoint): Promise<void>;
+  getCheckpoint(projectId: string, id: string): Promise<Checkpoint | null>;
+  updateCheckpoint(
+    id: string,
+    patch: { status?: string; resources?: CheckpointResource[]; updatedAt: string },
+  ): Promise<void>;
+}
+
+export interface BackupRepository {
+  insertBackups(rows: Backup[]): Promise<void>;
+  getBackup(id: string): Promise<Backup | null>;
+  /** A backup and its disk children in one query (the ShowBackup hot path). */
+  getBackupTree(id: string): Promise<BackupTree | null>;
+  getChildren(parentId: string): Promise<Backup[]>;
+  /** A checkpoint's top-level backups (one per resource; a server backup's disk children are left out). */
+  topBackupsOfCheckpoint(checkpointId: string): Promise<Backup[]>;
+  backupsOfVault(vaultId: string): Promise<Backup[]>;
+  backupsInStatus(statuses: BackupStatus[]): Promise<Backup[]>;
+  /** Newest available backup of a resource in a vault (the base of the next incremental). */
+  latestAvailable(
+    projectId: string,
+    vaultId: string,
+    resourceId: string,
+    topLevel: boolean,
+  ): Promise<Backup | null>;
+  /** False when no row was updated (absent, or not in one of `onlyIfStatus`). */
+  updateBackup(id: string, patch: BackupPatch, onlyIfStatus?: BackupStatus[]): Promise<boolean>;
+  /** Atomically moves a backup (and, for a server backup, its children) into a new status when in one of `from`. */
+  transitionBackupTree(id: string, from: BackupStatus[], to: BackupStatus, at: string): Promise<boolean>;
+  /** Moves every backup of the vault in one of `from` to `to`; returns how many. */
+  transitionVaultBackups(
+    vaultId: string,
+    from: BackupStatus[],
+    to: BackupStatus,
+    at: string,
+  ): Promise<number>;
+  /** Which of these resources (servers or disks) have a backup being taken right now. */
+  resourcesBeingBackedUp(projectId: string, resourceIds: string[]): Promise<Set<string>>;
+  /** Removes backup rows with what other protocols recorded about them (Cinder's attributes). */
+  deleteBackupRows(ids: string[]): Promise<void>;
+  /** Backups (any vault) incremental to one of `ids`: the engine must keep what they share. */
+  dependants(ids: string[]): Promise<Backup[]>;
+  /** Throws MarkerNotFoundError when page.marker is not a backup of the project. */
+  listBackups(f: BackupFilter, page: BackupPage): Promise<BackupList>;
+}
+
+export interface OperationLogRepository {
+  insertOplog(o: OperationLog): Promise<void>;
+  updateOplog(id: string, patch: OplogPatch): Promise<void>;
+  getOplog(projectId: string, id: string): Promise<OperationLog | null>;
+  oplogsInStatus(statuses: string[]): Promise<OperationLog[]>;
+  listOplogs(f: OplogListFilter): Promise<{ items: OperationLog[]; count: number }>;
+  /** Targets (server or volume ids) of restores that have not finished. */
+  resourcesBeingRestored(projectId: string): Promise<Set<string>>;
+}
+
+/** The CBR repositories together, as services read them (outside a command's transaction). */
+export interface CbrRepositories {
+  vaults: VaultRepository;
+  checkpoints: CheckpointRepository;
+  backups: BackupRepository;
+  oplogs: OperationLogRepository;
+}
