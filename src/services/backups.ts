@@ -136,6 +136,7 @@ export class BackupService {
     await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
     await this.deps.repos.backups.insertBackups([backup]);
     await this.vaults.refreshUsage(vault.id).catch(() => undefined);
+    await this.recordChanged(backup.id);
     return (await this.deps.repos.backups.getBackup(backup.id)) ?? backup;
   }
 

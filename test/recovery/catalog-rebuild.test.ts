@@ -245,6 +245,15 @@ test('a damaged catalog file: serve refuses with the file and the rebuild comman
   assert.doesNotMatch(run.stdout, /serving on/);
   assert.match(run.stderr, new RegExp(`catalog ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged`));
   assert.match(run.stderr, /opencbr catalog rebuild/);
+
+  // The rebuild keeps the damaged file aside and makes a catalog the server opens again.
+  const r = await cli(dataEnv(own), 'catalog', 'rebuild');
+  assert.equal(r.code, 0, r.err + r.out);
+  const moved = /the damaged catalog was moved to (\S+)/.exec(r.err)?.[1];
+  assert.ok(moved && fs.existsSync(moved), r.err);
+  assert.ok(fs.readFileSync(moved).equals(bytes));
+  const again = await serveDataDir(own);
+  await again.close();
 });
 
 test('a damaged manifest costs the rebuild that backup only, and is reported', async () => {
