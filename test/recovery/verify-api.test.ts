@@ -32,6 +32,7 @@ async function verify(backupId: string): Promise<J> {
   const r = await h.req('POST', `/opencbr/v1/${h.a.projectId}/backups/${backupId}/verify`);
   assert.equal(r.status, 202, r.body);
   assert.match(r.json.operation_log_id, /^[0-9a-f-]{36}$/);
+  assert.equal((await h.ctx.jobs.get(r.json.job_id))?.kind, 'verify');
   await h.drain();
   const log = await h.req('GET', `/opencbr/v1/${h.a.projectId}/operation-logs/${r.json.operation_log_id}`);
   assert.equal(log.status, 200, log.body);

@@ -197,7 +197,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
         request.params.project_id,
         request.params.backup_id,
       );
-      return reply.code(202).send({ operation_log_id: operationLogId });
+      return reply.code(202).send({ operation_log_id: operationLogId, job_id: operationLogId });
     },
   );
 

@@ -87,6 +87,7 @@ export type OplogParams = Static<typeof OplogParams>;
 
 export const VerifyStarted = Type.Object({
   operation_log_id: Type.String({ description: 'poll GET /opencbr/v1/{project_id}/operation-logs/{id}' }),
+  job_id: Type.String({ description: 'the durable job running the verification (the same id)' }),
 });
 
 const N = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
