@@ -42,6 +42,7 @@ export async function readPackHeader(
   key: string,
   packId: string,
   size: number,
+  opts: { checkCopy?: boolean } = {},
 ): Promise<PackHeaderRead> {
   const tailLen = Math.min(size, 64 * 1024);
   let tail = await store.get(key, { offset: size - tailLen, length: tailLen });
@@ -62,11 +63,9 @@ export async function readPackHeader(
       const env = tail.subarray(tail.length - PACK_TRAILER_LEN - hlen, tail.length - PACK_TRAILER_LEN);
       const headerMagic = version === 2 ? MAGIC.packHeader : MAGIC.packHeaderV1;
       try {
-        return {
-          entries: decodePackHeader(openEnvelope(encKey, headerMagic, packId, env), version),
-          damage: null,
-          salvaged: false,
-        };
+        const entries = decodePackHeader(openEnvelope(encKey, headerMagic, packId, env), version);
+        const damage = opts.checkCopy ? await copyDamage(store, key, packId, size, env, headerMagic) : null;
+        return { entries, damage, salvaged: false };
       } catch (e) {
         if (!(e instanceof EnvelopeError)) throw e;
         problem = `header is damaged (${e.message})`;
@@ -137,6 +136,25 @@ export async function readPackHeader(
     damage: `pack ${packId} ${problem} in every copy; ${entries.length} chunks recovered by their own AEAD check`,
     salvaged: true,
   };
+}
+
+/**
+ * The copy is byte-identical to the header and sits right before it. A pack written before copies existed has
+ * blob bytes there instead, which do not start with the header's magic (a copy whose magic is damaged is missed).
+ */
+async function copyDamage(
+  store: ObjectStore,
+  key: string,
+  packId: string,
+  size: number,
+  env: Buffer,
+  magic: string,
+): Promise<string | null> {
+  const at = size - PACK_TRAILER_LEN - 2 * env.length;
+  if (at < 0) return null;
+  const copy = await store.get(key, { offset: at, length: env.length });
+  if (copy.toString('latin1', 0, 8) !== magic || copy.equals(env)) return null;
+  return `pack ${packId}: the copy of its header is damaged (the header itself is intact)`;
 }
 
 function headerMagicOf(version: 1 | 2): string {

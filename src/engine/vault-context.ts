@@ -84,8 +84,8 @@ export class VaultContext {
   }
 
   /** The pack's header, from its copy or salvaged when damaged (see pack-header.ts). */
-  readPackHeader(packId: string, size: number): Promise<PackHeaderRead> {
-    return readPackHeader(this.store, this.keys.encKey, this.packKey(packId), packId, size);
+  readPackHeader(packId: string, size: number, opts: { checkCopy?: boolean } = {}): Promise<PackHeaderRead> {
+    return readPackHeader(this.store, this.keys.encKey, this.packKey(packId), packId, size, opts);
   }
 
   /**

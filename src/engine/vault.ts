@@ -129,7 +129,7 @@ export class Vault implements VaultEngine {
       const key = this.ctx.packKey(id);
       try {
         const { size } = await this.ctx.store.head(key);
-        const h = await this.ctx.readPackHeader(id, size);
+        const h = await this.ctx.readPackHeader(id, size, { checkCopy: true });
         if (h.damage) out.push({ key, reason: h.damage });
       } catch (e) {
         if (e instanceof ObjectNotFoundError) continue; // repacked meanwhile: its chunks were read elsewhere

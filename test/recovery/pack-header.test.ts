@@ -77,3 +77,23 @@ describe('a damaged pack header', () => {
     assert.match(r.damagedObjects[0]!.reason, /in every copy; \d+ chunks recovered by their own AEAD check/);
   });
 });
+
+describe('a damaged copy of a pack header', () => {
+  let sb: Sandbox;
+  after(() => sb.cleanup());
+
+  it('is reported by verify, though every chunk still reads', async () => {
+    sb = sandbox();
+    const vault = await (await sb.engine({ workers: 0 })).vault('hdr-copy');
+    await writeVolume(sb.path('v.img'), 8 * CHUNK_SIZE, 'random');
+    await vault.backup({ backupId: 'c1', source: sb.path('v.img') });
+    assert.deepEqual((await vault.verify('c1')).damagedObjects, []);
+    const [pack] = files(join(sb.storeDir, 'vaults', 'hdr-copy', 'packs'));
+    flipInHeader(pack!, 40, true);
+    const r = await vault.verify('c1');
+    assert.deepEqual(r.badRegions, []);
+    assert.equal(r.checkedChunks, 8);
+    assert.equal(r.damagedObjects.length, 1);
+    assert.match(r.damagedObjects[0]!.reason, /the copy of its header is damaged/);
+  });
+});
