@@ -5,6 +5,7 @@
 // rebuild can be run again, or into a catalog that lost only part of its rows.
 import type { Backup, Checkpoint, ResourceKind, Vault } from '../domain/cbr-model.js';
 import { bytesToGb, microsToTimestamp, nowTimestamp } from '../domain/cbr-rules.js';
+import type { Server, Volume } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import { type BackupRecordV1, type ProjectInfo, RECORD_VERSION } from './catalog-records.js';
 import type { EngineBackupInfo, EnginePort } from './engine-port.js';
@@ -14,8 +15,15 @@ export interface ProjectRestorer {
   ensure(p: ProjectInfo): Promise<boolean>;
 }
 
+/** Declares recorded volumes and servers again, under their ids, where their paths still hold them. */
+export interface InventoryRestorer {
+  /** Returns how many volumes and servers were declared again. */
+  ensure(volumes: Volume[], server: Server | null): Promise<number>;
+}
+
 export interface RebuildDeps {
   repos: CbrRepositories;
+  inventory?: InventoryRestorer;
   engine: EnginePort;
   projects: ProjectRestorer;
   refreshUsage(vaultId: string): Promise<void>;
@@ -31,6 +39,8 @@ export interface RebuildReport {
   backups: number;
   /** Of those, registered from manifest labels alone (no catalog record): names and descriptions are lost. */
   fromLabels: number;
+  /** Volumes and servers declared again from the records (where their paths still exist). */
+  inventory: number;
   /** Already in the catalog, left untouched. */
   present: number;
   /** Records whose data is no longer in the vault (a deleted backup), with the reason. */
@@ -49,6 +59,7 @@ export async function rebuildCatalog(deps: RebuildDeps): Promise<RebuildReport> 
     checkpoints: 0,
     backups: 0,
     fromLabels: 0,
+    inventory: 0,
     present: 0,
     skipped: [],
     damaged: [],
@@ -94,6 +105,8 @@ async function rebuildVault(deps: RebuildDeps, vaultId: string, report: RebuildR
       await ensureProject(deps, report, rec.project ?? fallbackProject(top.projectId));
       vaultReady = await ensureVault(deps, report, rec.vault);
     }
+    if (deps.inventory)
+      report.inventory += await deps.inventory.ensure(rec.volumes ?? [], rec.server ?? null);
     if (await deps.repos.backups.getBackup(top.id)) {
       report.present++;
       continue;

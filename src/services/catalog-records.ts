@@ -2,6 +2,7 @@
 // disk children) are written into its vault in the object store, encrypted and authenticated by the engine, so
 // `opencbr catalog rebuild` can re-create them after the catalog is lost. docs/format.md describes the record.
 import type { Backup, Checkpoint, Vault } from '../domain/cbr-model.js';
+import type { Server, Volume } from '../domain/inventory.js';
 import type { CbrDeps } from './cbr-deps.js';
 
 export const RECORD_VERSION = 1;
@@ -23,6 +24,9 @@ export interface BackupRecordV1 {
   checkpoint: Checkpoint | null;
   backup: Backup;
   children: Backup[];
+  /** The inventory entries backed up (the disks, and the server), so a rebuild can declare them again. */
+  volumes?: Volume[];
+  server?: Server | null;
 }
 
 export const backupRecordName = (backupId: string): string => `backup ${backupId}`;
@@ -51,8 +55,27 @@ export class CatalogRecords {
       checkpoint: await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId),
       backup: top,
       children,
+      ...(await this.inventoryOf(top, children)),
     };
     await (await e.vault(top.vaultId)).putRecord(backupRecordName(top.id), Buffer.from(JSON.stringify(rec)));
+  }
+
+  private async inventoryOf(
+    top: Backup,
+    children: Backup[],
+  ): Promise<{ volumes: Volume[]; server: Server | null }> {
+    const inv = this.deps.inventory;
+    if (top.resourceKind === 'server') {
+      const server = await inv.getServer(top.projectId, top.resourceId).catch(() => null);
+      return { volumes: server?.volumes ?? [], server };
+    }
+    const ids = [top, ...children].map((d) => d.resourceId);
+    const volumes: Volume[] = [];
+    for (const id of ids) {
+      const v = await inv.getVolume(top.projectId, id).catch(() => null);
+      if (v) volumes.push(v);
+    }
+    return { volumes, server: null };
   }
 
   async backupDeleted(vaultId: string, backupId: string): Promise<void> {

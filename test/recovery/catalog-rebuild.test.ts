@@ -1,7 +1,7 @@
 // Catalog loss: a volume and a server (system + data disk) are backed up through the CBR API, the catalog file is
 // deleted, `opencbr catalog rebuild` re-creates it from the object store and the master key, and every backup
 // lists again (ids, names, vault, project, resources, sizes, created_at) and restores byte-identical through the
-// CBR API. A damaged catalog file makes `opencbr serve` refuse, naming the file and the rebuild command.
+// CBR API, to the volumes and server the records declare again. A damaged catalog file makes `opencbr serve` refuse, naming the file and the rebuild command.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -120,6 +120,7 @@ test('catalog deleted → catalog rebuild → every backup lists and restores by
   assert.equal(report.backups, 2);
   assert.equal(report.vaults, 2);
   assert.equal(report.fromLabels, 0);
+  assert.equal(report.inventory, 4);
   assert.deepEqual(report.damaged, []);
 
   s = await serveDataDir(dir);
@@ -148,32 +149,18 @@ test('catalog deleted → catalog rebuild → every backup lists and restores by
     assert.equal(JSON.parse(again.out).backups, 0);
     assert.equal(JSON.parse(again.out).present, 2);
 
-    // The inventory is not in the object store: the operator declares the volumes again, then restores.
+    // The records carry the inventory entries: the volumes and the server are declared again under their ids
+    // (their files are still there), so each backup restores to where it was taken from, by default.
+    const vols = (await s.req('GET', `/opencbr/v1/${p}/volumes`)).json.volumes.map((v: J) => v.id).sort();
+    assert.deepEqual(vols, [volId, sysId, dataId].sort());
+    const server = (await s.req('GET', `/opencbr/v1/${p}/servers/${srv}`)).json.server;
+    assert.deepEqual(server.volume_ids, [sysId, dataId]);
     for (const f of [vol, sys, data]) fs.writeFileSync(f.path, Buffer.alloc(f.content.length, 7));
-    const nv = (await s.req('POST', `/opencbr/v1/${p}/volumes`, { volume: { name: 'vol', path: vol.path } }))
-      .json.volume.id;
-    const ns = (await s.req('POST', `/opencbr/v1/${p}/volumes`, { volume: { name: 'sys', path: sys.path } }))
-      .json.volume.id;
-    const nd = (
-      await s.req('POST', `/opencbr/v1/${p}/volumes`, { volume: { name: 'data', path: data.path } })
-    ).json.volume.id;
-    const nsrv = (
-      await s.req('POST', `/opencbr/v1/${p}/servers`, { server: { name: 'srv', volume_ids: [ns, nd] } })
-    ).json.server.id;
-    const rv = await s.req('POST', `/v3/${p}/backups/${volBackup.id}/restore`, {
-      restore: { volume_id: nv },
-    });
+    const rv = await s.req('POST', `/v3/${p}/backups/${volBackup.id}/restore`, { restore: {} });
     assert.equal(rv.status, 202, rv.body);
     await s.ctx.jobs.drain(60_000);
-    const [c0, c1] = expected[1].children;
     const rs = await s.req('POST', `/v3/${p}/backups/${srvBackup.id}/restore`, {
-      restore: {
-        server_id: nsrv,
-        mappings: [
-          { backup_id: c0.resource_id === sysId ? c0.id : c1.id, volume_id: ns },
-          { backup_id: c0.resource_id === sysId ? c1.id : c0.id, volume_id: nd },
-        ],
-      },
+      restore: { server_id: srv },
     });
     assert.equal(rs.status, 202, rs.body);
     await s.ctx.jobs.drain(60_000);

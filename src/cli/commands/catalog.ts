@@ -2,6 +2,7 @@
 // and backups from the object store and the master key (the server must be stopped). A damaged file is moved
 // aside first, never deleted; a healthy one only gains what it lacks.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { CatalogDamagedError, openCatalogDb } from '../../catalog/db.js';
@@ -9,7 +10,12 @@ import { SqlIdentityStore } from '../../catalog/identity.js';
 import { loadConfig } from '../../config.js';
 import { openContext } from '../../context.js';
 import { newHexId } from '../../domain/identity.js';
-import { type ProjectRestorer, rebuildCatalog } from '../../services/catalog-rebuild.js';
+import type { InventoryStore, Server, Volume } from '../../domain/inventory.js';
+import {
+  type InventoryRestorer,
+  type ProjectRestorer,
+  rebuildCatalog,
+} from '../../services/catalog-rebuild.js';
 import type { ProjectInfo } from '../../services/catalog-records.js';
 import type { EnginePort } from '../../services/engine-port.js';
 import type { GlobalOptions } from '../admin-context.js';
@@ -37,6 +43,7 @@ export function registerCatalogCommands(program: Command, globals: () => GlobalO
           repos: ctx.services.cbrRepositories,
           engine: ctx.engine as unknown as EnginePort,
           projects: projectRestorer(ids),
+          inventory: inventoryRestorer(ctx.catalog.inventory, config.volumeRoots),
           refreshUsage: (id) => ctx.services.vaults.refreshUsage(id),
         });
         // Identity is not in the object store: the admin user is made anew (in the recovered admin project).
@@ -60,6 +67,7 @@ export function registerCatalogCommands(program: Command, globals: () => GlobalO
               ['checkpoints re-created', report.checkpoints],
               ['backups re-created', report.backups],
               ['  of which from manifest labels only', report.fromLabels],
+              ['volumes and servers declared again', report.inventory],
               ['backups already in the catalog', report.present],
               ['damaged manifests or records', report.damaged.length],
             ],
@@ -90,6 +98,45 @@ async function setAsideIfDamaged(file: string): Promise<string | null> {
   for (const ext of ['', '-wal', '-shm'])
     if (fs.existsSync(file + ext)) fs.renameSync(file + ext, aside + ext);
   return aside;
+}
+
+/**
+ * Declares recorded volumes again under their ids when the file or device is still at its path, inside the
+ * volume roots, and not declared since; a server when all its volumes are back.
+ */
+function inventoryRestorer(store: InventoryStore, roots: string[]): InventoryRestorer {
+  const inRoots = (p: string) =>
+    roots.some((r) => p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  return {
+    async ensure(volumes: Volume[], server: Server | null): Promise<number> {
+      let n = 0;
+      for (const v of volumes) {
+        if (await store.getVolume(v.projectId, v.id)) continue;
+        if (await store.getVolumeByPath(v.path)) continue;
+        let real: string;
+        try {
+          real = fs.realpathSync(v.path);
+        } catch {
+          continue; // gone: the operator declares its replacement
+        }
+        if (real !== v.path || !inRoots(real)) continue;
+        await store.insertVolume({ ...v, serverId: null, position: null });
+        n++;
+      }
+      if (server && !(await store.getServer(server.projectId, server.id))) {
+        const back = await Promise.all(server.volumes.map((v) => store.getVolume(server.projectId, v.id)));
+        if (back.every((v) => v && v.serverId === null)) {
+          const { volumes, ...row } = server;
+          await store.insertServer(
+            row,
+            volumes.map((v) => v.id),
+          );
+          n++;
+        }
+      }
+      return n;
+    },
+  };
 }
 
 /** Re-creates a recorded project under its id (and its domain, by name) when the catalog lacks it. */
