@@ -117,6 +117,14 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
     }
     parseJson(request, raw.toString('utf8'), done);
   });
+  // Fastify's other built-in parser, kept as it was (the body as a string) but with its bytes kept too: every
+  // body a route can receive is one a signature covers.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    (request as FastifyRequest).rawBody = raw;
+    done(null, raw.toString('utf8'));
+  });
   // Plugins pick their own type provider (`app.withTypeProvider<TypeBoxTypeProvider>()`).
   return app as unknown as FastifyInstance;
 }

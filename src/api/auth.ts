@@ -10,7 +10,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by requireProjectAuth. */
     auth: AuthInfo | null;
-    /** The raw JSON body bytes (kept for AK/SK payload hashing). */
+    /** The raw body bytes, kept by the body parsers of src/app.ts for AK/SK payload hashing. */
     rawBody?: Buffer;
   }
 }
@@ -25,6 +25,16 @@ function headerOf(request: FastifyRequest): (name: string) => string | undefined
   };
 }
 
+/**
+ * The body bytes the signature must cover. A body that was parsed without its bytes kept cannot be checked
+ * against the signature, so it is refused rather than hashed as empty (which would let it through unsigned).
+ */
+function receivedBody(request: FastifyRequest): Buffer {
+  if (request.rawBody) return request.rawBody;
+  if (request.body === undefined || request.body === null) return Buffer.alloc(0);
+  throw new AppError('unauthenticated', 'The body of this request cannot be verified against its signature.');
+}
+
 /** The request as the AK/SK signer saw it. */
 export function signableRequest(request: FastifyRequest): SignableRequest {
   const url = request.raw.url ?? request.url;
@@ -34,7 +44,7 @@ export function signableRequest(request: FastifyRequest): SignableRequest {
     rawPath: q < 0 ? url : url.slice(0, q),
     rawQuery: q < 0 ? '' : url.slice(q + 1),
     header: headerOf(request),
-    body: request.rawBody ?? Buffer.alloc(0),
+    body: receivedBody(request),
   };
 }
 

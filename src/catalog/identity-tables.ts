@@ -65,6 +65,15 @@ export interface CredentialRow {
   last_used_at: string | null;
 }
 
+/** A signature spent on a write (AK/SK replay protection), kept until its X-Sdk-Date leaves the window. */
+export interface SpentSignatureRow {
+  /** The request signature (64 hex digits). */
+  signature: string;
+  access: string;
+  /** X-Sdk-Date + the date window: the signature cannot verify any more after this. */
+  expires_at: string;
+}
+
 export interface IdentityTables {
   domains: DomainRow;
   projects: ProjectRow;
@@ -73,4 +82,5 @@ export interface IdentityTables {
   role_assignments: RoleAssignmentRow;
   tokens: TokenRow;
   credentials: CredentialRow;
+  spent_signatures: SpentSignatureRow;
 }

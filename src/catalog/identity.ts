@@ -166,4 +166,19 @@ export class SqlIdentityStore implements IdentityStore {
   async touchCredential(access: string, at: string): Promise<void> {
     await this.db.updateTable('credentials').set({ last_used_at: at }).where('access', '=', access).execute();
   }
+
+  async spendSignature(signature: string, access: string, expiresAt: string): Promise<boolean> {
+    // Insert-if-absent in one statement, so that of two nodes racing on one signature exactly one inserts.
+    const r = await this.db
+      .insertInto('spent_signatures')
+      .values({ signature, access, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('signature').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async purgeSpentSignaturesBefore(iso: string): Promise<number> {
+    const r = await this.db.deleteFrom('spent_signatures').where('expires_at', '<', iso).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

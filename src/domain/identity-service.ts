@@ -2,7 +2,13 @@
 import type { CredentialRow, DomainRow, ProjectRow, TokenRow, UserRow } from '../catalog/identity-tables.js';
 import { AppError } from './errors.js';
 import type { SecretBox } from './identity-secrets.js';
-import { type SignableRequest, parseSdkAuthorization, verifySdkSignature } from './identity-signing.js';
+import {
+  SDK_DATE_WINDOW_MS,
+  type SignableRequest,
+  isWriteMethod,
+  parseSdkAuthorization,
+  verifySdkSignature,
+} from './identity-signing.js';
 import {
   ADMIN_ROLE,
   type AuthInfo,
@@ -45,6 +51,13 @@ export interface IdentityStore {
   listCredentials(filter?: { userId?: string }): Promise<CredentialRow[]>;
   deleteCredential(access: string): Promise<boolean>;
   touchCredential(access: string, at: string): Promise<void>;
+  /**
+   * Records a signature as spent, insert-if-absent: true when this call recorded it, false when it was recorded
+   * already (by this node or another sharing the catalog).
+   */
+  spendSignature(signature: string, access: string, expiresAt: string): Promise<boolean>;
+  /** Forgets spent signatures that expired before `iso`; returns how many. */
+  purgeSpentSignaturesBefore(iso: string): Promise<number>;
 }
 
 export interface Ref {
@@ -119,6 +132,13 @@ export interface IdentityOptions {
 const TOKEN_CACHE_MAX = 10_000;
 /** last_used_at of an access key is written at most this often (not on every request). */
 const CREDENTIAL_TOUCH_MS = 60_000;
+/** Spent signatures are purged at most this often (per process), on the write path. */
+const SIGNATURE_PURGE_MS = 60_000;
+/**
+ * A spent signature is kept this long past its own expiry (X-Sdk-Date + the window), so that a node whose
+ * clock is behind the purging node's by less than this still finds it.
+ */
+const SIGNATURE_PURGE_GRACE_MS = 5 * 60_000;
 
 const toProject = (r: ProjectRow): Project => ({
   id: r.id,
@@ -186,6 +206,7 @@ export class IdentityService {
    */
   private readonly tokenCache = new Map<string, { info: TokenInfo; until: number }>();
   private readonly credentialTouched = new Map<string, number>();
+  private signaturesPurgedAt = 0;
 
   constructor(
     private readonly store: IdentityStore,
@@ -621,12 +642,17 @@ export class IdentityService {
         'bad-date': 'X-Sdk-Date is not YYYYMMDDTHHMMSSZ.',
         'stale-date': 'X-Sdk-Date is more than 15 minutes from the server time.',
         'missing-header': 'A signed header is missing from the request.',
+        'unsigned-payload': 'X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD is refused for a request with a body.',
+        'content-sha-mismatch': 'X-Sdk-Content-Sha256 does not match the body received.',
         mismatch: 'The request signature does not match.',
       };
       throw new AppError('unauthenticated', why[check.reason]);
     }
     const userRow = await this.store.getUser({ id: cred.user_id });
     if (!userRow || userRow.enabled !== 1) throw new AppError('unauthenticated', 'The user is disabled.');
+    // Only a verified signature is spent, so a forged request cannot burn a real one. It is spent before the
+    // write runs: a write refused afterwards (4xx) does not give it back.
+    if (isWriteMethod(req.method)) await this.spendSignature(parsed.signature, cred.access, check.date, now);
     const last = this.credentialTouched.get(cred.access) ?? 0;
     if (now.getTime() - last >= CREDENTIAL_TOUCH_MS) {
       if (this.credentialTouched.size >= TOKEN_CACHE_MAX) this.credentialTouched.clear();
@@ -634,6 +660,23 @@ export class IdentityService {
       await this.store.touchCredential(cred.access, now.toISOString());
     }
     return { user: toUser(userRow), boundProjectId: cred.project_id };
+  }
+
+  /** A write's signature may be used once while its X-Sdk-Date is within the window (401 on reuse). */
+  private async spendSignature(signature: string, access: string, signedAt: Date, now: Date): Promise<void> {
+    if (now.getTime() - this.signaturesPurgedAt >= SIGNATURE_PURGE_MS) {
+      this.signaturesPurgedAt = now.getTime();
+      await this.store.purgeSpentSignaturesBefore(
+        new Date(now.getTime() - SIGNATURE_PURGE_GRACE_MS).toISOString(),
+      );
+    }
+    const expiresAt = new Date(signedAt.getTime() + SDK_DATE_WINDOW_MS).toISOString();
+    if (!(await this.store.spendSignature(signature, access, expiresAt))) {
+      throw new AppError(
+        'unauthenticated',
+        'The request signature was used already; a write must be signed anew (fresh X-Sdk-Date).',
+      );
+    }
   }
 }
 

@@ -86,28 +86,62 @@ export interface SignableRequest {
   body: Buffer | string | undefined;
 }
 
-/** Builds the canonical request; returns null when a signed header is missing. */
-export function canonicalRequest(req: SignableRequest, signedHeaders: string[]): string | null {
+/** Lowercase hex SHA-256 of the body bytes (an empty body hashes as the empty string). */
+export function bodySha256(body: Buffer | string | undefined): string {
+  return createHash('sha256')
+    .update(body ?? '')
+    .digest('hex');
+}
+
+/** `X-Sdk-Content-Sha256` value by which a client says the payload is not part of the signature. */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+export type PayloadHash =
+  | { ok: true; hash: string }
+  | { ok: false; reason: 'unsigned-payload' | 'content-sha-mismatch' };
+
+/**
+ * The payload hash of the canonical request, always taken from the body received: `X-Sdk-Content-Sha256` is not
+ * a signed value, so trusting it would let any body through under a signature made for another. When present it
+ * must match the body. `UNSIGNED-PAYLOAD` is accepted only without a body (nothing then escapes the signature):
+ * opencbr has no upload route that could justify an unauthenticated body.
+ */
+export function payloadHash(req: SignableRequest): PayloadHash {
+  const computed = bodySha256(req.body);
+  const claimed = req.header('x-sdk-content-sha256')?.trim();
+  if (claimed === undefined) return { ok: true, hash: computed };
+  if (claimed === UNSIGNED_PAYLOAD) {
+    return computed === EMPTY_BODY_SHA256
+      ? { ok: true, hash: UNSIGNED_PAYLOAD }
+      : { ok: false, reason: 'unsigned-payload' };
+  }
+  return claimed.toLowerCase() === computed
+    ? { ok: true, hash: computed }
+    : { ok: false, reason: 'content-sha-mismatch' };
+}
+
+/**
+ * Builds the canonical request; returns null when a signed header is missing. The payload hash defaults to the
+ * body's own (verifySdkSignature passes payloadHash's answer).
+ */
+export function canonicalRequest(
+  req: SignableRequest,
+  signedHeaders: string[],
+  payload: string = bodySha256(req.body),
+): string | null {
   const lines: string[] = [];
   for (const name of signedHeaders) {
     const v = req.header(name);
     if (v === undefined) return null;
     lines.push(`${name}:${v.trim()}\n`);
   }
-  const contentSha = req.header('x-sdk-content-sha256');
-  const payloadHash =
-    contentSha !== undefined
-      ? contentSha
-      : createHash('sha256')
-          .update(req.body ?? '')
-          .digest('hex');
   return [
     req.method.toUpperCase(),
     canonicalUri(req.rawPath),
     canonicalQuery(req.rawQuery),
     lines.join(''),
     signedHeaders.join(';'),
-    payloadHash,
+    payload,
   ].join('\n');
 }
 
@@ -136,8 +170,22 @@ export function parseSdkDate(value: string): Date | null {
 }
 
 export type SignatureCheck =
-  | { ok: true }
-  | { ok: false; reason: 'missing-date' | 'bad-date' | 'stale-date' | 'missing-header' | 'mismatch' };
+  | {
+      ok: true;
+      /** The signed X-Sdk-Date. */
+      date: Date;
+    }
+  | {
+      ok: false;
+      reason:
+        | 'missing-date'
+        | 'bad-date'
+        | 'stale-date'
+        | 'missing-header'
+        | 'unsigned-payload'
+        | 'content-sha-mismatch'
+        | 'mismatch';
+    };
 
 /** Verifies a request's signature against the secret, using the client's signed header list. */
 export function verifySdkSignature(
@@ -153,8 +201,20 @@ export function verifySdkSignature(
   if (!date) return { ok: false, reason: 'bad-date' };
   if (Math.abs(now.getTime() - date.getTime()) > SDK_DATE_WINDOW_MS)
     return { ok: false, reason: 'stale-date' };
-  const canonical = canonicalRequest(req, auth.signedHeaders);
+  const payload = payloadHash(req);
+  if (!payload.ok) return payload;
+  const canonical = canonicalRequest(req, auth.signedHeaders, payload.hash);
   if (canonical === null) return { ok: false, reason: 'missing-header' };
   const expected = sign(secret, stringToSign(canonical, dateValue.trim()));
-  return signaturesEqual(expected, auth.signature) ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return signaturesEqual(expected, auth.signature) ? { ok: true, date } : { ok: false, reason: 'mismatch' };
+}
+
+/**
+ * Methods whose signature may be used once (POST, PUT, PATCH, DELETE, and any other that is not a read): a write
+ * replayed within the date window would be done twice. Reads (GET, HEAD, OPTIONS) stay replayable within the
+ * window; they change nothing.
+ */
+export function isWriteMethod(method: string): boolean {
+  const m = method.toUpperCase();
+  return m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS';
 }

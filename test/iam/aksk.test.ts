@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
+  EMPTY_BODY_SHA256,
   canonicalRequest,
+  isWriteMethod,
   parseSdkAuthorization,
+  payloadHash,
   sign,
   stringToSign,
   verifySdkSignature,
@@ -69,14 +73,52 @@ describe('SDK-HMAC-SHA256 canonical request (vectors)', () => {
     )!;
     assert.equal(auth.access, 'AKEXAMPLE0000000');
     const at = new Date('2024-04-16T09:53:41Z');
-    assert.deepEqual(verifySdkSignature(req, auth, SK, at), { ok: true });
+    assert.deepEqual(verifySdkSignature(req, auth, SK, at), { ok: true, date: at });
     assert.deepEqual(verifySdkSignature(req, auth, SK, new Date(at.getTime() + 16 * 60_000)), {
       ok: false,
       reason: 'stale-date',
     });
-    assert.deepEqual(verifySdkSignature(req, auth, SK, new Date(at.getTime() - 14 * 60_000)), { ok: true });
+    assert.deepEqual(verifySdkSignature(req, auth, SK, new Date(at.getTime() - 14 * 60_000)), {
+      ok: true,
+      date: at,
+    });
     const tampered = { ...req, body: Buffer.from(body.replace('3b58', '3b59')) };
     assert.deepEqual(verifySdkSignature(tampered, auth, SK, at), { ok: false, reason: 'mismatch' });
+  });
+
+  test('the payload hash is the body received; X-Sdk-Content-Sha256 must agree with it', () => {
+    const body = '{"vault":{"name":"b"}}';
+    const bodyHash = '2b0bd7a1b3bd2b2b1d4c7ad7c4c1e7b7e2e1f7e1b0d2b2e1a1f0c9d8e7f6a5b4';
+    const at = (headers: Record<string, string>, b: string) => ({
+      method: 'POST',
+      rawPath: `/v3/${PROJECT}/vaults`,
+      rawQuery: '',
+      header: (n: string) => headers[n],
+      body: Buffer.from(b),
+    });
+    const real = payloadHash(at({}, body));
+    assert.ok(real.ok);
+    assert.notEqual(real.hash, bodyHash);
+    assert.deepEqual(payloadHash(at({}, '')), { ok: true, hash: EMPTY_BODY_SHA256 });
+    // The header naming another body's hash does not make that body's signature apply to this one.
+    assert.deepEqual(payloadHash(at({ 'x-sdk-content-sha256': bodyHash }, body)), {
+      ok: false,
+      reason: 'content-sha-mismatch',
+    });
+    assert.deepEqual(payloadHash(at({ 'x-sdk-content-sha256': ` ${real.hash.toUpperCase()} ` }, body)), real);
+    assert.deepEqual(payloadHash(at({ 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' }, body)), {
+      ok: false,
+      reason: 'unsigned-payload',
+    });
+    assert.deepEqual(payloadHash(at({ 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' }, '')), {
+      ok: true,
+      hash: 'UNSIGNED-PAYLOAD',
+    });
+  });
+
+  test('every method but GET, HEAD and OPTIONS spends its signature', () => {
+    for (const m of ['POST', 'put', 'PATCH', 'DELETE', 'PROPFIND']) assert.equal(isWriteMethod(m), true, m);
+    for (const m of ['GET', 'head', 'OPTIONS']) assert.equal(isWriteMethod(m), false, m);
   });
 
   test('malformed Authorization headers are not parsed', () => {
@@ -187,6 +229,13 @@ describe('AK/SK requests and tenancy', () => {
         method: 'POST',
         url: `/opencbr/v1/${projectA}/volumes`,
         headers: tamperedBody,
+        payload: body.replace('"v"', '"w"'),
+      }),
+      // The unsigned body-hash header naming the signed body does not make the signature cover another.
+      await p.app.inject({
+        method: 'POST',
+        url: `/opencbr/v1/${projectA}/volumes`,
+        headers: { ...tamperedBody, 'X-Sdk-Content-Sha256': createHash('sha256').update(body).digest('hex') },
         payload: body.replace('"v"', '"w"'),
       }),
     );

@@ -136,9 +136,12 @@ export function signRequest(input: SignInput, date = new Date()): Record<string,
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
   const canonicalHeaders = names.map((n) => `${n}:${(lower[n] ?? '').trim()}\n`).join('');
-  const payload = createHash('sha256')
-    .update(input.body ?? '')
-    .digest('hex');
+  // A client that sends X-Sdk-Content-Sha256 (e.g. UNSIGNED-PAYLOAD) signs its value instead of the body's hash.
+  const payload =
+    lower['x-sdk-content-sha256'] ??
+    createHash('sha256')
+      .update(input.body ?? '')
+      .digest('hex');
   const canonical = [
     input.method.toUpperCase(),
     uri,

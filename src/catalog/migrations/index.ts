@@ -1,5 +1,5 @@
-// Every catalog migration, in order (TEAM.md contract 2/6). Names sort lexically = apply order.
-// PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029: add one import and one entry each.
+// Every catalog migration, in order. Names sort lexically = apply order.
+// PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030–0039: add one import and one entry each.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_inventory.js';
@@ -9,6 +9,7 @@ import * as m0012 from './0012_backup_user.js';
 import * as m0020 from './0020_cinder_hss.js';
 import * as m0021 from './0021_hss_policy_runs.js';
 import * as m0022 from './0022_cinder_generated_name.js';
+import * as m0030 from './0030_signature_replay.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0020_cinder_hss': m0020,
   '0021_hss_policy_runs': m0021,
   '0022_cinder_generated_name': m0022,
+  '0030_signature_replay': m0030,
 };
