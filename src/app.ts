@@ -6,14 +6,22 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cbrPlugin from './api/cbr/plugin.js';
 import cinderPlugin from './api/cinder/plugin.js';
+import {
+  type ErrorRenderer,
+  clientErrorAnswer,
+  drainOversizedBody,
+  renderErrorFor,
+} from './api/error-routing.js';
 import hssPlugin from './api/hss/plugin.js';
-import iamPlugin, { keystoneErrorBody } from './api/iam/plugin.js';
-import { cbrErrorBody } from './api/opencbr/errors.js';
+import iamPlugin from './api/iam/plugin.js';
+import { openapiRouteSchema } from './api/openapi-schema.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
 import type { AppContext } from './context.js';
-import { AppError, toAppError } from './domain/errors.js';
+import { AppError } from './domain/errors.js';
+import { checkRequestText } from './domain/text-rules.js';
 
 export type App = FastifyInstance;
+export type { ErrorRenderer };
 
 export type ProtocolPlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
 
@@ -29,14 +37,6 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'hss', plugin: hssPlugin },
 ];
 
-/**
- * Unknown routes are answered in the error body of the protocol whose URL space they fall in.
- * Default: the CBR body. Protocols with their own prefix add a row (first match wins).
- */
-const NOT_FOUND_BODIES: Array<{ test: (url: string) => boolean; body: (err: AppError) => unknown }> = [
-  { test: (u) => u.startsWith('/identity') || u.startsWith('/v3/auth'), body: keystoneErrorBody },
-];
-
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
@@ -49,6 +49,11 @@ export function otherMethodsOf(app: FastifyInstance, request: FastifyRequest): s
   return METHODS.filter((m) => m !== request.method && app.findRoute({ method: m, url }) !== null);
 }
 
+/** A URL as error messages quote it: an over-long one is cut (the answer stays small). */
+export function shortUrl(url: string): string {
+  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+}
+
 /** The AppError for a request no route answers: 405 on a known path with another method, else 404. */
 export function unroutedError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): AppError {
   const allow = otherMethodsOf(app, request);
@@ -56,10 +61,13 @@ export function unroutedError(app: FastifyInstance, request: FastifyRequest, rep
     reply.header('allow', allow.join(', '));
     return new AppError(
       'method_not_allowed',
-      `The method ${request.method} is not allowed for ${request.url}; allowed: ${allow.join(', ')}.`,
+      `The method ${request.method} is not allowed for ${shortUrl(request.url)}; allowed: ${allow.join(', ')}.`,
     );
   }
-  return new AppError('route_not_found', `The requested URL ${request.method} ${request.url} was not found.`);
+  return new AppError(
+    'route_not_found',
+    `The requested URL ${request.method} ${shortUrl(request.url)} was not found.`,
+  );
 }
 
 export interface BuildAppOptions {
@@ -67,6 +75,11 @@ export interface BuildAppOptions {
   logger?: boolean | object;
   /** A pino logger to use instead (`serve` passes the context's). */
   loggerInstance?: import('pino').Logger;
+  /**
+   * The error format of errors Fastify raises before any route is found (bad percent-encoding, a path
+   * segment over the router's limit), by URL. Default: the protocol table of the main listener.
+   */
+  renderError?: (url: string) => ErrorRenderer;
 }
 
 /**
@@ -74,12 +87,31 @@ export interface BuildAppOptions {
  * AK/SK, validators, `request.auth`) but no routes. buildApp uses it; so can a protocol's own listener.
  */
 export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): FastifyInstance {
+  const renderError = opts.renderError ?? renderErrorFor;
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: ctx.config.bodyLimit,
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
+    // A longer path segment is a 414 in the protocol's error body (frameworkErrors).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Refused by Node's HTTP parser (header overflow, bad framing): no request, so no handler sees them.
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorAnswer(err, renderError));
+      socket.destroy(err);
+    },
+    // Raised before routing, so no plugin's error handler sees them: answered in the URL's protocol body.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = renderError(request.url)(error);
+      void (reply as unknown as FastifyReply).code(status).type('application/json').send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // An oversized body is answered once the client has finished sending it (bounded), so it reads the 413.
+  app.addHook('onError', async (request, _reply, error) => {
+    if ((error as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return;
+    await drainOversizedBody(request.raw, ctx.config.bodyLimit);
+  });
 
   app.decorateRequest('auth', null);
 
@@ -105,8 +137,10 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   );
 
   // JSON bodies: keep the raw bytes (AK/SK payload hash) and parse with Fastify's safe parser.
-  // An empty body is no body (SDKs send Content-Type on DELETE without one).
+  // An empty body is no body (SDKs send Content-Type on DELETE without one). Bytes that are not UTF-8
+  // and strings no text may hold (text-rules.ts) are refused here, before any route stores them.
   const parseJson = app.getDefaultJsonParser('error', 'remove');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
@@ -115,7 +149,30 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
       done(null, undefined);
       return;
     }
-    parseJson(request, raw.toString('utf8'), done);
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      done(new AppError('bad_json', 'The request body is not valid UTF-8.', { field: 'body' }), undefined);
+      return;
+    }
+    parseJson(request, text, (err, parsed) => {
+      if (err) {
+        done(err, undefined);
+        return;
+      }
+      try {
+        checkRequestText(parsed, '');
+      } catch (refused) {
+        done(refused as Error, undefined);
+        return;
+      }
+      done(null, parsed);
+    });
+  });
+  // Query strings are text a route may store or echo: the same rule as bodies.
+  app.addHook('preValidation', async (request) => {
+    checkRequestText(request.query, 'query');
   });
   // Fastify's other built-in parser, kept as it was (the body as a string) but with its bytes kept too: every
   // body a route can receive is one a signature covers.
@@ -148,6 +205,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
         },
       },
     },
+    transform: ({ schema, url }) => ({
+      schema: openapiRouteSchema(schema as Record<string, unknown> | undefined, url) as typeof schema,
+      url,
+    }),
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -155,16 +216,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   for (const p of PROTOCOLS) await app.register(p.plugin, { ctx });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const err = unroutedError(app, request, reply);
-    const row = NOT_FOUND_BODIES.find((r) => r.test(request.url));
-    reply.code(err.status).send(row ? row.body(err) : cbrErrorBody(err));
+    const { status, body } = renderErrorFor(request.url)(unroutedError(app, request, reply));
+    reply.code(status).send(body);
   });
 
   // Fallback for routes outside any protocol plugin (e.g. /openapi.json).
   app.setErrorHandler((error, request, reply) => {
-    const err = toAppError(error);
-    if (err.status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.code(err.status).send(cbrErrorBody(err));
+    const { status, body } = renderErrorFor(request.url)(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(status).send(body);
   });
 
   return app;

@@ -27,6 +27,8 @@ export interface Config {
   bodyLimit: number;
   /** Concurrent jobs run by this process. */
   jobConcurrency: number;
+  /** On an orderly stop, how long running jobs may finish before they are handed back to the queue. */
+  jobStopGraceMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     region: env.OPENCBR_REGION || 'RegionOne',
     bodyLimit: positiveInt(env, 'OPENCBR_BODY_LIMIT', 12 * 1024 * 1024),
     jobConcurrency: positiveInt(env, 'OPENCBR_JOB_CONCURRENCY', 2),
+    jobStopGraceMs: positiveInt(env, 'OPENCBR_JOB_STOP_GRACE_MS', 5000),
   };
 }

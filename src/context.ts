@@ -126,7 +126,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     services: {} as AppServices,
     now,
     async close() {
-      await jobs.stop();
+      await jobs.stop(config.jobStopGraceMs);
       for (const c of closers.reverse()) await c();
       await db.destroy();
     },

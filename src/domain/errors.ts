@@ -14,6 +14,23 @@ export const ERRORS = {
   // generic
   validation: { status: 400, message: 'Parameter verification failed.', cbr: 'BackupService.9900' },
   bad_json: { status: 400, message: 'The request body is not valid JSON.', cbr: 'BackupService.9900' },
+  bad_url: { status: 400, message: 'The URL is not valid.', cbr: 'BackupService.9900' },
+  uri_too_long: {
+    status: 414,
+    message: 'A path segment of the URL is too long.',
+    cbr: 'BackupService.9900',
+  },
+  headers_too_large: {
+    status: 431,
+    message: 'The request headers are too large.',
+    cbr: 'BackupService.9900',
+  },
+  malformed_request: { status: 400, message: 'The request is not valid HTTP.', cbr: 'BackupService.9900' },
+  request_timeout: {
+    status: 408,
+    message: 'The request was not received in time.',
+    cbr: 'BackupService.9900',
+  },
   payload_too_large: { status: 413, message: 'The request body is too large.', cbr: 'BackupService.9900' },
   unsupported_media_type: {
     status: 415,
@@ -197,6 +214,13 @@ export function toAppError(err: unknown): AppError {
         field: 'body',
         cause: err,
       });
+    case 'FST_ERR_BAD_URL':
+      return new AppError('bad_url', 'The URL is not valid: it holds a malformed percent-encoding.', {
+        field: 'url',
+        cause: err,
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('uri_too_long', undefined, { field: 'url', cause: err });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', undefined, { field: 'body', cause: err });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -230,6 +254,9 @@ export function reasonPhrase(status: number): string {
     405: 'Method Not Allowed',
     409: 'Conflict',
     413: 'Request Entity Too Large',
+    408: 'Request Timeout',
+    414: 'URI Too Long',
+    431: 'Request Header Fields Too Large',
     415: 'Unsupported Media Type',
     500: 'Internal Server Error',
     503: 'Service Unavailable',

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { AppError, invalidField } from './errors.js';
 import { newUuid } from './identity.js';
+import { nameProblem } from './text-rules.js';
 
 export const DEFAULT_AZ = 'az-01';
 export const SECTOR = 512;
@@ -91,8 +92,8 @@ function checkName(field: string, name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > NAME_MAX) {
     throw invalidField(field, `must be a string of 1–${NAME_MAX} characters`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalidField(field, 'must not contain control characters');
+  const problem = nameProblem(name);
+  if (problem) throw invalidField(field, problem);
   return name;
 }
 

@@ -1,4 +1,4 @@
-export { JobQueue } from './queue.js';
+export { JobQueue, RetryLaterError } from './queue.js';
 export type {
   EnqueueOptions,
   Job,

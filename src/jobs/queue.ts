@@ -65,6 +65,23 @@ export interface JobQueueOptions {
   log?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 }
 
+/**
+ * Thrown by a handler whose job cannot make progress now for a reason that passes (another node holds a lock
+ * it needs): the job is queued again after `delayMs`, and the attempt does not count against maxAttempts.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** Why running jobs are aborted by stop(): they are handed back, not failed. */
+const STOPPING = 'job queue stopping: the job is handed back and resumes after the next start';
+
 const errorText = (err: unknown): string =>
   err instanceof Error ? err.message || err.name : typeof err === 'string' ? err : JSON.stringify(err);
 
@@ -99,6 +116,8 @@ export class JobQueue {
   private started = false;
   private ticking: Promise<void> | null = null;
   private tickAgain = false;
+  private stopping = false;
+  private readonly startHooks: Array<() => Promise<void>> = [];
 
   constructor(
     store: JobRepository,
@@ -138,11 +157,27 @@ export class JobQueue {
     return (await this.store.list(filter)).map((r) => toJob(r));
   }
 
-  /** Recovers orphans, then polls for work until stop(). */
+  /**
+   * Runs at each start, after orphaned jobs are recovered and before workers take jobs: the owners of the
+   * records jobs work on settle what no live job covers any more (see the CBR reconciler).
+   */
+  onStart(hook: () => Promise<void>): void {
+    this.startHooks.push(hook);
+  }
+
+  /** Recovers orphans, runs the start hooks, then polls for work until stop(). */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.stopping = false;
     await this.recover(this.opts.soleWorker ?? false);
+    for (const hook of this.startHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.opts.log?.error({ err }, 'job queue start hook failed');
+      }
+    }
     const keepMs = (this.opts.keepFinishedDays ?? 30) * 24 * 3600 * 1000;
     await this.store.purgeFinishedBefore(new Date(this.now().getTime() - keepMs).toISOString());
     this.timer = setInterval(() => this.kick(), this.pollMs);
@@ -150,9 +185,13 @@ export class JobQueue {
     this.kick();
   }
 
-  /** Stops taking work; aborts running jobs after `graceMs` and settles them as interrupted. */
+  /**
+   * Stops taking work; jobs still running after `graceMs` are aborted and handed back (queued again, lease
+   * released, the attempt not counted), so that the next start resumes them rather than failing them.
+   */
   async stop(graceMs = 5000): Promise<void> {
     this.started = false;
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.ticking;
@@ -164,7 +203,7 @@ export class JobQueue {
     });
     await Promise.race([Promise.all(all.map((r) => r.done)), grace]);
     clearTimeout(timer);
-    for (const r of this.running.values()) r.ctrl.abort(new Error('job queue stopping'));
+    for (const r of this.running.values()) r.ctrl.abort(new Error(STOPPING));
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
@@ -307,8 +346,32 @@ export class JobQueue {
       if (leaseLost) return;
       const message = errorText(err);
       const now = () => this.now().toISOString();
+      if (ctrl.signal.aborted && this.stopping) {
+        // An orderly stop: hand the job back untouched; its records stay as the job left them for the rerun.
+        await this.store.finish(
+          job.id,
+          this.workerId,
+          { status: 'queued', error: STOPPING, refundAttempt: true },
+          now(),
+        );
+        return;
+      }
+      if (err instanceof RetryLaterError) {
+        await this.store.finish(
+          job.id,
+          this.workerId,
+          {
+            status: 'queued',
+            error: message,
+            runAfter: new Date(this.now().getTime() + err.delayMs).toISOString(),
+            refundAttempt: true,
+          },
+          now(),
+        );
+        return;
+      }
       if (ctrl.signal.aborted) {
-        // Stopped mid-run (shutdown): settle like a crash, so nothing stays in progress.
+        // Aborted otherwise: settle like a crash, so nothing stays in progress.
         const text = errorText(ctrl.signal.reason ?? err);
         const decision = await this.callRecover(job, 'interrupted', text);
         const retry = decision === 'retry' && job.attempts < job.maxAttempts;

@@ -1,7 +1,7 @@
 import type { Backup, BackupFilter, BackupPage, Checkpoint, Vault } from '../domain/cbr-model.js';
-import { canDelete, canRestore, checkpointStatusOf, nowTimestamp } from '../domain/cbr-rules.js';
+import { canDelete, canRestore, checkpointStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import type { Volume } from '../domain/inventory.js';
+import type { Server, Volume } from '../domain/inventory.js';
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
 import { type BackupList, type BackupTree, MarkerNotFoundError } from '../domain/ports/cbr-repositories.js';
@@ -21,6 +21,11 @@ export interface RestoreInput {
   serverId?: string;
   /** Disk backup (child) → target volume; default: each child to the volume it was taken from. */
   mappings?: Array<{ backupId: string; volumeId: string }>;
+  /**
+   * The host a disk backup is restored on (HSS names one for every restore): a server of the project that
+   * the target volume is attached to, else the restore is refused rather than written elsewhere.
+   */
+  hostId?: string;
 }
 
 export interface RestoreJobPayload {
@@ -71,7 +76,7 @@ export class BackupService {
 
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, { name, updatedAt: nowTimestamp() });
+    await this.deps.uow.run((r) => r.backups.updateBackup(id, { name, updatedAt: this.deps.timestamp() }));
     await this.recordChanged(id);
     return this.get(projectId, id);
   }
@@ -90,11 +95,13 @@ export class BackupService {
     patch: { name?: string; description?: string | null },
   ): Promise<BackupWithChildren> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      updatedAt: nowTimestamp(),
-    });
+    await this.deps.uow.run((r) =>
+      r.backups.updateBackup(id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        updatedAt: this.deps.timestamp(),
+      }),
+    );
     await this.recordChanged(id);
     return this.get(projectId, id);
   }
@@ -110,11 +117,13 @@ export class BackupService {
     failReason?: string | null,
   ): Promise<void> {
     await this.get(projectId, id);
-    await this.deps.repos.backups.updateBackup(id, {
-      status,
-      updatedAt: nowTimestamp(),
-      ...(failReason !== undefined ? { failReason } : {}),
-    });
+    await this.deps.uow.run((r) =>
+      r.backups.updateBackup(id, {
+        status,
+        updatedAt: this.deps.timestamp(),
+        ...(failReason !== undefined ? { failReason } : {}),
+      }),
+    );
   }
 
   /**
@@ -132,9 +141,11 @@ export class BackupService {
     if (await this.deps.repos.backups.getBackup(backup.id)) {
       throw new AppError('conflict', `The backup ${backup.id} already exists.`, { field: 'backup_record' });
     }
-    if (input.createVault) await this.deps.repos.vaults.insertVault(vault);
-    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
-    await this.deps.repos.backups.insertBackups([backup]);
+    await this.deps.uow.run(async (r) => {
+      if (input.createVault) await r.vaults.insertVault(vault);
+      await r.checkpoints.insertCheckpoint(checkpoint);
+      await r.backups.insertBackups([backup]);
+    });
     await this.vaults.refreshUsage(vault.id).catch(() => undefined);
     await this.recordChanged(backup.id);
     return (await this.deps.repos.backups.getBackup(backup.id)) ?? backup;
@@ -158,25 +169,21 @@ export class BackupService {
       });
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    if (
-      !(await this.deps.repos.backups.transitionBackupTree(
-        b.id,
-        ['available', 'error'],
-        'deleting',
-        nowTimestamp(),
-      ))
-    ) {
-      throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
-        field: 'backup_id',
-      });
-    }
-    const o = await this.oplogs.open('delete', b, vault);
-    await this.deps.jobs.enqueue<DeleteJobPayload>(
-      'delete',
-      { backupId: b.id, operationLogId: o.id },
-      { projectId, operationLogId: o.id, maxAttempts: 3 },
-    );
-    return { operationLogId: o.id };
+    return this.deps.uow.run(async (r) => {
+      const at = this.deps.timestamp();
+      if (!(await r.backups.transitionBackupTree(b.id, ['available', 'error'], 'deleting', at))) {
+        throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
+          field: 'backup_id',
+        });
+      }
+      const o = await this.oplogs.open('delete', b, vault, undefined, r.oplogs);
+      await r.jobs.enqueue<DeleteJobPayload>(
+        'delete',
+        { backupId: b.id, operationLogId: o.id },
+        { projectId, operationLogId: o.id, maxAttempts: 3 },
+      );
+      return { operationLogId: o.id };
+    });
   }
 
   /** Marks the backup `restoring` and enqueues a restore of each disk to its target volume. */
@@ -198,6 +205,12 @@ export class BackupService {
       }
       const volumeId = input.volumeId ?? b.resourceId;
       const v = await this.targetVolume(projectId, volumeId, 'restore.volume_id');
+      if (input.hostId !== undefined) {
+        const host = await this.targetServer(projectId, input.hostId);
+        if (v.serverId !== host.id) {
+          throw invalid('restore.server_id', `disk ${v.id} is not attached to server ${host.id}`);
+        }
+      }
       checkSize(b, v, 'restore.volume_id');
       targets.push({ diskBackupId: b.id, volumeId: v.id });
       targetName = { id: v.id, name: v.name };
@@ -208,19 +221,7 @@ export class BackupService {
           'a server backup restores to a server: give server_id and mappings',
         );
       }
-      const serverId = input.serverId ?? b.resourceId;
-      const server = await this.deps.inventory.getServer(projectId, serverId).catch((err) => {
-        if (isAppError(err)) {
-          throw new AppError(
-            'server_not_found',
-            `The server does not exist: restore.server_id ${serverId}.`,
-            {
-              field: 'restore.server_id',
-            },
-          );
-        }
-        throw err;
-      });
+      const server = await this.targetServer(projectId, input.serverId ?? b.resourceId);
       targetName = { id: server.id, name: server.name };
       const mappings =
         input.mappings ??
@@ -299,20 +300,32 @@ export class BackupService {
       );
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    if (
-      !(await this.deps.repos.backups.transitionBackupTree(b.id, ['available'], 'restoring', nowTimestamp()))
-    ) {
-      throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
-        field: 'backup_id',
-      });
-    }
-    const o = await this.oplogs.open('restore', b, vault, targetName);
-    await this.deps.jobs.enqueue<RestoreJobPayload>(
-      'restore',
-      { backupId: b.id, operationLogId: o.id, targets },
-      { projectId, operationLogId: o.id },
-    );
-    return { operationLogId: o.id };
+    return this.deps.uow.run(async (r) => {
+      const at = this.deps.timestamp();
+      if (!(await r.backups.transitionBackupTree(b.id, ['available'], 'restoring', at))) {
+        throw new AppError('restore_wrong_state', 'Restoration is not allowed: the backup status changed.', {
+          field: 'backup_id',
+        });
+      }
+      const o = await this.oplogs.open('restore', b, vault, targetName, r.oplogs);
+      await r.jobs.enqueue<RestoreJobPayload>(
+        'restore',
+        { backupId: b.id, operationLogId: o.id, targets },
+        { projectId, operationLogId: o.id },
+      );
+      return { operationLogId: o.id };
+    });
+  }
+
+  private async targetServer(projectId: string, serverId: string): Promise<Server> {
+    return this.deps.inventory.getServer(projectId, serverId).catch((err) => {
+      if (isAppError(err)) {
+        throw new AppError('server_not_found', `The server does not exist: restore.server_id ${serverId}.`, {
+          field: 'restore.server_id',
+        });
+      }
+      throw err;
+    });
   }
 
   private async targetVolume(projectId: string, volumeId: string, field: string): Promise<Volume> {
@@ -365,9 +378,11 @@ export class BackupService {
       }
       done++;
     }
-    await this.deps.repos.backups.transitionBackupTree(top.id, ['restoring'], 'available', nowTimestamp());
-    if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure);
-    else await this.oplogs.succeed(operationLogId);
+    await this.deps.uow.run(async (r) => {
+      await r.backups.transitionBackupTree(top.id, ['restoring'], 'available', this.deps.timestamp());
+      if (failure) await this.oplogs.fail(operationLogId, 'BackupService.2012', failure, r.oplogs);
+      else await this.oplogs.succeed(operationLogId, {}, r.oplogs);
+    });
     return { ok: failure === null };
   }
 
@@ -376,7 +391,7 @@ export class BackupService {
       job.payload.backupId,
       ['restoring'],
       'available',
-      nowTimestamp(),
+      this.deps.timestamp(),
     );
     await this.oplogs.fail(
       job.payload.operationLogId,
@@ -403,17 +418,20 @@ export class BackupService {
       disks.map((d) => d.engineBackupId!),
     );
     await this.deps.records?.backupDeleted(top.vaultId, top.id);
-    await this.deps.repos.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+    // Its data is gone: the rows, the checkpoint's status and the log follow in one transaction.
+    await this.deps.uow.run(async (r) => {
+      await r.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);
+      const c = await r.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
+      if (c) {
+        const left = await r.backups.topBackupsOfCheckpoint(c.id);
+        await r.checkpoints.updateCheckpoint(c.id, {
+          status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
+          updatedAt: this.deps.timestamp(),
+        });
+      }
+    });
     // gc (and a durable follow-up when a running backup/restore of the vault leaves data condemned).
     await collectGarbage(this.deps, top.vaultId, ve);
-    const c = await this.deps.repos.checkpoints.getCheckpoint(top.projectId, top.checkpointId);
-    if (c) {
-      const left = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
-      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
-        status: left.length === 0 ? 'deleted' : checkpointStatusOf(left.map((b) => b.status)),
-        updatedAt: nowTimestamp(),
-      });
-    }
     await this.oplogs.succeed(operationLogId);
     return { deleted: disks.length };
   }
@@ -425,7 +443,7 @@ export class BackupService {
     error: string,
   ): Promise<'retry' | 'fail'> {
     if (reason === 'interrupted' && job.attempts < job.maxAttempts) return 'retry';
-    const at = nowTimestamp();
+    const at = this.deps.timestamp();
     await this.deps.repos.backups.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);
     await this.deps.repos.backups.updateBackup(job.payload.backupId, {
       failReason: `Deletion failed: ${error}`,

@@ -15,6 +15,8 @@ export interface CbrDeps {
   /** One transaction per command: its writes and its job enqueues commit together. */
   uow: UnitOfWork;
   clock: Clock;
+  /** Canonical timestamps from `clock`. */
+  timestamp: () => string;
   inventory: InventoryService;
   jobs: JobQueue;
   /** The engine is opened after the services are built (serve), so it is looked up when needed. */

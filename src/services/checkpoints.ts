@@ -10,13 +10,7 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import {
-  bytesToGb,
-  checkpointStatusOf,
-  disksSizeGb,
-  nowTimestamp,
-  serverStatusOf,
-} from '../domain/cbr-rules.js';
+import { bytesToGb, checkpointStatusOf, disksSizeGb, serverStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
@@ -210,7 +204,7 @@ export class CheckpointService {
       );
     }
 
-    const now = nowTimestamp();
+    const now = this.deps.timestamp();
     const checkpoint: Checkpoint = {
       id: newId(),
       projectId,
@@ -327,19 +321,35 @@ export class CheckpointService {
         'checkpoint.parameters.resources',
       );
     }
-    await this.deps.repos.checkpoints.insertCheckpoint(checkpoint);
-    await this.deps.repos.backups.insertBackups(rows);
-    const out: CheckpointCreated['backups'] = [];
-    for (const b of tops) {
-      await this.deps.repos.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
-      const o = await this.oplogs.open('backup', b, vault);
-      await this.deps.jobs.enqueue<BackupJobPayload>(
-        'backup',
-        { backupId: b.id, operationLogId: o.id },
-        { projectId, operationLogId: o.id },
+    const out = await this.deps.uow.run(async (r) => {
+      // Checked again inside the transaction: a concurrent checkpoint of the same resource commits first or not at all.
+      const racing = await r.backups.resourcesBeingBackedUp(
+        projectId,
+        tops.map((b) => b.resourceId),
       );
-      out.push({ backup: b, operationLogId: o.id });
-    }
+      if (racing.size > 0) {
+        throw cbrError(
+          'validation',
+          'BackupService.6125',
+          `A backup task is in progress: ${[...racing].join(', ')}.`,
+          'checkpoint.parameters.resources',
+        );
+      }
+      await r.checkpoints.insertCheckpoint(checkpoint);
+      await r.backups.insertBackups(rows);
+      const made: CheckpointCreated['backups'] = [];
+      for (const b of tops) {
+        await r.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
+        const o = await this.oplogs.open('backup', b, vault, undefined, r.oplogs);
+        await r.jobs.enqueue<BackupJobPayload>(
+          'backup',
+          { backupId: b.id, operationLogId: o.id },
+          { projectId, operationLogId: o.id },
+        );
+        made.push({ backup: b, operationLogId: o.id });
+      }
+      return made;
+    });
     return { checkpoint: await this.withLiveStats(checkpoint), backups: out };
   }
 
@@ -454,7 +464,7 @@ export class CheckpointService {
             void this.deps.repos.backups
               .updateBackup(d.id, {
                 progress: Math.min(99, Math.floor((p.bytesDone / (p.bytesTotal || 1)) * 100)),
-                updatedAt: nowTimestamp(),
+                updatedAt: this.deps.timestamp(),
               })
               .then(() => this.oplogs.progress(operationLogId, Math.min(99, pct)))
               .catch(() => undefined);
@@ -463,13 +473,13 @@ export class CheckpointService {
         await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,
-          protectedAt: nowTimestamp(),
+          protectedAt: this.deps.timestamp(),
           storedBytes: stats.storedBytes,
           volumeBytes: stats.volumeSize,
           resourceSizeGb: bytesToGb(stats.volumeSize),
           incremental: stats.incremental,
           baseBackupId: stats.incremental && base ? base.id : null,
-          updatedAt: nowTimestamp(),
+          updatedAt: this.deps.timestamp(),
         });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
@@ -523,59 +533,62 @@ export class CheckpointService {
       status: 'error',
       failReason: reason,
       progress: null,
-      updatedAt: nowTimestamp(),
+      updatedAt: this.deps.timestamp(),
     });
   }
 
   /** Derives a server backup's status from its children, then the checkpoint's and the resource's. */
   private async settle(top: Backup): Promise<Backup> {
-    let cur = (await this.deps.repos.backups.getBackup(top.id))!;
-    if (cur.resourceKind === 'server') {
-      const children = await this.deps.repos.backups.getChildren(cur.id);
-      const status = serverStatusOf(children.map((c) => c.status));
-      const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
-      await this.deps.repos.backups.updateBackup(cur.id, {
-        status,
-        progress: status === 'available' ? 100 : null,
-        protectedAt: status === 'available' ? nowTimestamp() : null,
-        storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
-        volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
-        resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
-        incremental: children.length > 0 && children.every((c) => c.incremental),
-        failReason: failed.length > 0 ? failed.join('; ') : null,
-        updatedAt: nowTimestamp(),
-      });
-      cur = (await this.deps.repos.backups.getBackup(top.id))!;
-    }
-    const c = await this.deps.repos.checkpoints.getCheckpoint(cur.projectId, cur.checkpointId);
-    if (c) {
-      const topLevel = await this.deps.repos.backups.topBackupsOfCheckpoint(c.id);
-      // Backup count and size per resource as the vault now holds them (this run included).
-      const vault = await this.deps.repos.vaults.getVault(c.projectId, c.vaultId);
-      const resources: CheckpointResource[] = c.resources.map((r) => {
-        const b = topLevel.find((x) => x.resourceId === r.id);
-        const held = vault?.resources.find((x) => x.id === r.id);
-        const counts = held ? { backupCount: held.backupCount, backupBytes: held.backupBytes } : {};
-        return b
-          ? {
-              ...r,
-              ...counts,
-              protectStatus:
-                b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
-            }
-          : r;
-      });
-      await this.deps.repos.checkpoints.updateCheckpoint(c.id, {
-        status: checkpointStatusOf(topLevel.map((b) => b.status)),
-        resources,
-        updatedAt: nowTimestamp(),
-      });
-    }
-    await this.deps.repos.vaults.setResourceProtectStatus(
-      cur.vaultId,
-      cur.resourceId,
-      cur.status === 'error' ? 'error' : 'available',
-    );
-    return cur;
+    // One transaction: the server backup, its checkpoint and its resource agree at every commit.
+    return this.deps.uow.run(async (r) => {
+      let cur = (await r.backups.getBackup(top.id))!;
+      if (cur.resourceKind === 'server') {
+        const children = await r.backups.getChildren(cur.id);
+        const status = serverStatusOf(children.map((c) => c.status));
+        const failed = children.filter((c) => c.status === 'error').map((c) => c.failReason);
+        await r.backups.updateBackup(cur.id, {
+          status,
+          progress: status === 'available' ? 100 : null,
+          protectedAt: status === 'available' ? this.deps.timestamp() : null,
+          storedBytes: children.reduce((a, c) => a + c.storedBytes, 0),
+          volumeBytes: children.reduce((a, c) => a + c.volumeBytes, 0),
+          resourceSizeGb: children.reduce((a, c) => a + c.resourceSizeGb, 0),
+          incremental: children.length > 0 && children.every((c) => c.incremental),
+          failReason: failed.length > 0 ? failed.join('; ') : null,
+          updatedAt: this.deps.timestamp(),
+        });
+        cur = (await r.backups.getBackup(top.id))!;
+      }
+      const c = await r.checkpoints.getCheckpoint(cur.projectId, cur.checkpointId);
+      if (c) {
+        const topLevel = await r.backups.topBackupsOfCheckpoint(c.id);
+        // Backup count and size per resource as the vault now holds them (this run included).
+        const vault = await r.vaults.getVault(c.projectId, c.vaultId);
+        const resources: CheckpointResource[] = c.resources.map((res) => {
+          const b = topLevel.find((x) => x.resourceId === res.id);
+          const held = vault?.resources.find((x) => x.id === res.id);
+          const counts = held ? { backupCount: held.backupCount, backupBytes: held.backupBytes } : {};
+          return b
+            ? {
+                ...res,
+                ...counts,
+                protectStatus:
+                  b.status === 'error' ? 'error' : b.status === 'protecting' ? 'protecting' : 'available',
+              }
+            : res;
+        });
+        await r.checkpoints.updateCheckpoint(c.id, {
+          status: checkpointStatusOf(topLevel.map((b) => b.status)),
+          resources,
+          updatedAt: this.deps.timestamp(),
+        });
+      }
+      await r.vaults.setResourceProtectStatus(
+        cur.vaultId,
+        cur.resourceId,
+        cur.status === 'error' ? 'error' : 'available',
+      );
+      return cur;
+    });
   }
 }

@@ -72,7 +72,7 @@ export async function scheduleGc(deps: CbrDeps, vaultId: string, delayMs: number
   await deps.jobs.enqueue<GcJobPayload>(
     'gc',
     { vaultId },
-    { maxAttempts: 3, runAfter: new Date(Date.now() + delayMs) },
+    { maxAttempts: 3, runAfter: new Date(deps.clock().getTime() + delayMs) },
   );
   return true;
 }

@@ -2,6 +2,7 @@
 // Cinder and HSS call these (ctx.services.vaults / checkpoints / backups / operationLogs), never CBR routes.
 import type { AppContext } from '../context.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
+import { timestampsOf } from '../domain/ports/clock.js';
 import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './backups.js';
 import { CatalogRecords } from './catalog-records.js';
 import type { CbrDeps } from './cbr-deps.js';
@@ -9,7 +10,9 @@ import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
 import type { EnginePort } from './engine-port.js';
 import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
-import { VaultService } from './vaults.js';
+import { reconcile } from './reconciler.js';
+import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
+import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
 import { type VerifyJobPayload, VerifyService } from './verify.js';
 
 /** The catalog reads the protocol plugins still make directly (each a repository port method). */
@@ -37,7 +40,7 @@ declare module '../context.js' {
 
 export function createCbrServices(deps: CbrDeps): CbrServices {
   const operationLogs = new OperationLogService(deps);
-  const vaults = new VaultService(deps);
+  const vaults = new VaultService(deps, operationLogs);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
@@ -57,6 +60,7 @@ export function cbrServiceFactory(ctx: AppContext): void {
     repos: ctx.catalog.cbr,
     uow: ctx.catalog.unitOfWork(() => ctx.jobs.notify()),
     clock: ctx.now,
+    timestamp: timestampsOf(ctx.now),
     inventory: ctx.inventory,
     jobs: ctx.jobs,
     engine: () => ctx.engine as EnginePort | null,
@@ -85,6 +89,13 @@ export function cbrServiceFactory(ctx: AppContext): void {
   ctx.jobs.register<VerifyJobPayload>('verify', {
     run: (j) => s.verify.runVerifyJob(j),
     recover: (job, reason, error) => s.verify.recoverVerifyJob(job, reason, error),
+  });
+  ctx.jobs.register<VaultDeleteJobPayload>(VAULT_DELETE_JOB, {
+    run: (j) => runVaultDeleteJob(deps, s.operationLogs, j),
+    recover: (job, reason, error) => recoverVaultDeleteJob(deps, s.operationLogs, job, reason, error),
+  });
+  ctx.jobs.onStart(async () => {
+    await reconcile(deps, ctx.catalog.jobs, s.operationLogs);
   });
   ctx.jobs.register<DeleteJobPayload>('delete', {
     run: (j) => s.backups.runDeleteJob(j),

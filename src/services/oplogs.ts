@@ -1,8 +1,7 @@
 import type { Backup, OperationLog, OperationType, Vault } from '../domain/cbr-model.js';
-import { nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError } from '../domain/errors.js';
 // Operation logs: one per job (backup, restore, delete), with status, progress and error information.
-import type { OplogListFilter } from '../domain/ports/cbr-repositories.js';
+import type { OperationLogRepository, OplogListFilter } from '../domain/ports/cbr-repositories.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
 
 export class OperationLogService {
@@ -22,14 +21,18 @@ export class OperationLogService {
     return this.deps.repos.oplogs.listOplogs(f);
   }
 
-  /** Records a new, waiting operation on a backup. */
+  /**
+   * Records a new, waiting operation on a backup; `oplogs` is the command's transaction (the default writes
+   * on its own).
+   */
   async open(
     type: OperationType,
     b: Backup,
     vault: Pick<Vault, 'id' | 'name'>,
     target?: { id: string; name: string },
+    oplogs: OperationLogRepository = this.deps.repos.oplogs,
   ): Promise<OperationLog> {
-    const now = nowTimestamp();
+    const now = this.deps.timestamp();
     const o: OperationLog = {
       id: newId(),
       projectId: b.projectId,
@@ -54,25 +57,60 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
     };
-    await this.deps.repos.oplogs.insertOplog(o);
+    await oplogs.insertOplog(o);
     return o;
   }
 
-  async start(id: string): Promise<void> {
-    const now = nowTimestamp();
-    await this.deps.repos.oplogs.updateOplog(id, { status: 'running', updatedAt: now });
+  /** Records a new, waiting deletion of a whole vault (no backup of its own: backup and resource are empty). */
+  async openVaultDelete(vault: Vault, oplogs: OperationLogRepository): Promise<OperationLog> {
+    const now = this.deps.timestamp();
+    const o: OperationLog = {
+      id: newId(),
+      projectId: vault.projectId,
+      operationType: 'vault_delete',
+      status: 'waiting',
+      createdAt: now,
+      startedAt: now,
+      updatedAt: now,
+      endedAt: null,
+      checkpointId: null,
+      vaultId: vault.id,
+      vaultName: vault.name,
+      providerKind: vault.objectType === 'server' ? 'server' : 'volume',
+      resourceId: '',
+      resourceName: '',
+      backupId: '',
+      backupName: '',
+      incremental: null,
+      targetResourceId: null,
+      targetResourceName: null,
+      progress: 0,
+      errorCode: null,
+      errorMessage: null,
+    };
+    await oplogs.insertOplog(o);
+    return o;
+  }
+
+  async start(id: string, oplogs: OperationLogRepository = this.deps.repos.oplogs): Promise<void> {
+    const now = this.deps.timestamp();
+    await oplogs.updateOplog(id, { status: 'running', updatedAt: now });
   }
 
   async progress(id: string, progress: number): Promise<void> {
     await this.deps.repos.oplogs.updateOplog(id, {
       progress: Math.max(0, Math.min(100, Math.floor(progress))),
-      updatedAt: nowTimestamp(),
+      updatedAt: this.deps.timestamp(),
     });
   }
 
-  async succeed(id: string, extra: { incremental?: boolean } = {}): Promise<void> {
-    const now = nowTimestamp();
-    await this.deps.repos.oplogs.updateOplog(id, {
+  async succeed(
+    id: string,
+    extra: { incremental?: boolean } = {},
+    oplogs: OperationLogRepository = this.deps.repos.oplogs,
+  ): Promise<void> {
+    const now = this.deps.timestamp();
+    await oplogs.updateOplog(id, {
       status: 'success',
       progress: 100,
       endedAt: now,
@@ -81,9 +119,14 @@ export class OperationLogService {
     });
   }
 
-  async fail(id: string, code: string, message: string): Promise<void> {
-    const now = nowTimestamp();
-    await this.deps.repos.oplogs.updateOplog(id, {
+  async fail(
+    id: string,
+    code: string,
+    message: string,
+    oplogs: OperationLogRepository = this.deps.repos.oplogs,
+  ): Promise<void> {
+    const now = this.deps.timestamp();
+    await oplogs.updateOplog(id, {
       status: 'failed',
       endedAt: now,
       updatedAt: now,

@@ -6,12 +6,12 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import { bytesToGb, bytesToMb, disksSizeGb, nowTimestamp } from '../domain/cbr-rules.js';
+import { bytesToGb, bytesToMb, disksSizeGb } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 // Vaults: create/get/list/update/delete, binding resources (servers and volumes of the inventory), usage.
 import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports/cbr-repositories.js';
-import { type CbrDeps, cbrError, newId, requireEngine } from './cbr-deps.js';
-import { collectGarbage, deleteBackupData } from './gc.js';
+import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
+import type { OperationLogService } from './oplogs.js';
 
 export interface ResourceRef {
   id: string;
@@ -54,8 +54,19 @@ export interface VaultUpdateInput {
 
 const BUSY = ['protecting', 'restoring', 'deleting', 'waiting_protect', 'waiting_restore', 'waiting_delete'];
 
+export const VAULT_DELETE_JOB = 'vault_delete';
+
+export interface VaultDeleteJobPayload {
+  vaultId: string;
+  projectId: string;
+  operationLogId: string;
+}
+
 export class VaultService {
-  constructor(private readonly deps: CbrDeps) {}
+  constructor(
+    private readonly deps: CbrDeps,
+    private readonly oplogs: OperationLogService,
+  ) {}
 
   async create(auth: { projectId: string; userId?: string | null }, input: VaultCreateInput): Promise<Vault> {
     if (input.objectType !== 'server' && input.objectType !== 'disk') {
@@ -75,7 +86,7 @@ export class VaultService {
       );
     }
     const objectType = input.objectType as ObjectType;
-    const now = nowTimestamp();
+    const now = this.deps.timestamp();
     const vault: Vault = {
       id: newId(),
       projectId: auth.projectId,
@@ -108,7 +119,7 @@ export class VaultService {
       'vault.resources',
     );
     try {
-      await this.deps.repos.vaults.insertVault(vault);
+      await this.deps.uow.run((r) => r.vaults.insertVault(vault));
     } catch (err) {
       throw this.boundError(err);
     }
@@ -145,13 +156,25 @@ export class VaultService {
         'vault.locked',
       );
     }
-    await this.deps.repos.vaults.updateVault(id, { ...input, updatedAt: nowTimestamp() });
+    await this.deps.uow.run((r) => r.vaults.updateVault(id, { ...input, updatedAt: this.deps.timestamp() }));
     return this.get(projectId, id);
   }
 
-  /** Deletes the vault and every backup in it (data reclaimed from the object store). */
-  async delete(projectId: string, id: string): Promise<void> {
+  /**
+   * Deletes the vault and every backup in it. A vault holding backups becomes `deleting`, its backups too, and
+   * a durable `vault_delete` job (with its operation log) reclaims their data and then removes the records;
+   * an empty vault has nothing to reclaim and goes at once.
+   */
+  async delete(projectId: string, id: string): Promise<{ operationLogId: string | null }> {
     const v = await this.get(projectId, id);
+    if (v.status === 'deleting') {
+      throw cbrError(
+        'validation',
+        'BackupService.6111',
+        'The vault cannot be deleted: it is being deleted already.',
+        'vault_id',
+      );
+    }
     const backups = await this.deps.repos.backups.backupsOfVault(v.id);
     const busy = backups.find((b) => BUSY.includes(b.status));
     if (busy) {
@@ -162,29 +185,51 @@ export class VaultService {
         'vault_id',
       );
     }
-    await this.deps.repos.vaults.updateVault(id, { status: 'deleting', updatedAt: nowTimestamp() });
-    try {
-      const withData = backups.filter((b) => b.engineBackupId);
-      if (withData.length > 0) {
-        const ve = await requireEngine(this.deps).vault(v.id);
-        await deleteBackupData(
-          ve,
-          withData.map((b) => b.engineBackupId!),
-        );
-        await collectGarbage(this.deps, v.id, ve);
+    return this.deps.uow.run(async (r) => {
+      if (backups.length === 0) {
+        await r.vaults.deleteVault(v.id);
+        return { operationLogId: null };
       }
-    } catch (err) {
-      await this.deps.repos.vaults.updateVault(id, { status: 'available', updatedAt: nowTimestamp() });
-      throw err;
-    }
-    await this.deps.repos.vaults.deleteVault(id);
+      const at = this.deps.timestamp();
+      await r.vaults.updateVault(v.id, { status: 'deleting', updatedAt: at });
+      await r.backups.transitionVaultBackups(v.id, ['available', 'error'], 'deleting', at);
+      // Anything that started meanwhile keeps the vault: the transaction is undone.
+      const started = (await r.backups.backupsOfVault(v.id)).find(
+        (b) => BUSY.includes(b.status) && b.status !== 'deleting',
+      );
+      if (started) {
+        throw cbrError(
+          'validation',
+          'BackupService.6111',
+          `The vault cannot be deleted: backup ${started.id} is ${started.status}.`,
+          'vault_id',
+        );
+      }
+      const o = await this.oplogs.openVaultDelete(v, r.oplogs);
+      await r.jobs.enqueue<VaultDeleteJobPayload>(
+        VAULT_DELETE_JOB,
+        { vaultId: v.id, projectId, operationLogId: o.id },
+        { projectId, operationLogId: o.id, maxAttempts: 3 },
+      );
+      return { operationLogId: o.id };
+    });
   }
 
   async addResources(projectId: string, vaultId: string, refs: ResourceRef[]): Promise<string[]> {
     const v = await this.get(projectId, vaultId);
+    if (v.status === 'deleting') {
+      throw cbrError(
+        'validation',
+        'BackupService.6113',
+        `Resources cannot be added in vault status ${v.status}.`,
+        'vault_id',
+      );
+    }
     const resources = await this.resolveResources(projectId, v.objectType, refs, 'resources');
     try {
-      await this.deps.repos.vaults.addResources(v.id, projectId, resources, nowTimestamp());
+      await this.deps.uow.run((r) =>
+        r.vaults.addResources(v.id, projectId, resources, this.deps.timestamp()),
+      );
     } catch (err) {
       throw this.boundError(err);
     }
@@ -203,7 +248,7 @@ export class VaultService {
         );
       }
     }
-    await this.deps.repos.vaults.removeResources(v.id, ids);
+    await this.deps.uow.run((r) => r.vaults.removeResources(v.id, ids));
     return ids;
   }
 

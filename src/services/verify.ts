@@ -56,14 +56,17 @@ export class VerifyService {
       });
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
-    const o = await this.oplogs.open('verify', b, vault);
-    await this.deps.jobs.enqueue<VerifyJobPayload>(
-      'verify',
-      { backupId: b.id, operationLogId: o.id },
-      // Reading is idempotent: a verify interrupted by a restart runs again.
-      { id: o.id, projectId, operationLogId: o.id, maxAttempts: 2 },
-    );
-    return { operationLogId: o.id };
+    // The log and its job commit together.
+    return this.deps.uow.run(async (r) => {
+      const o = await this.oplogs.open('verify', b, vault, undefined, r.oplogs);
+      await r.jobs.enqueue<VerifyJobPayload>(
+        'verify',
+        { backupId: b.id, operationLogId: o.id },
+        // Reading is idempotent: a verify interrupted by a restart runs again.
+        { id: o.id, projectId, operationLogId: o.id, maxAttempts: 2 },
+      );
+      return { operationLogId: o.id };
+    });
   }
 
   /** A verify operation log with what its job found (null while it runs, or when it ended without a result). */

@@ -36,7 +36,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { engine?: boolean; startJobs?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { engine?: boolean; startJobs?: boolean; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-cbr-'));
   const volumeRoot = path.join(dir, 'volumes');
   fs.mkdirSync(volumeRoot);
@@ -45,6 +47,7 @@ export async function startHarness(opts: { engine?: boolean; startJobs?: boolean
       OPENCBR_DATA: path.join(dir, 'data'),
       OPENCBR_VOLUME_ROOTS: volumeRoot,
       OPENCBR_ADMIN_PASSWORD: 'Admin-pass-1',
+      ...opts.env,
     },
     dir,
   );

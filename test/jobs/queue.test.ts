@@ -7,7 +7,13 @@ import type { Kysely } from 'kysely';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { SqlJobRepository } from '../../src/catalog/repositories/jobs.js';
 import type { Database } from '../../src/catalog/schema.js';
-import { type Job, JobQueue, type JobQueueOptions, type RecoverReason } from '../../src/jobs/index.js';
+import {
+  type Job,
+  JobQueue,
+  type JobQueueOptions,
+  type RecoverReason,
+  RetryLaterError,
+} from '../../src/jobs/index.js';
 import { tempDir } from '../iam/helpers.js';
 import { childExecArgv } from '../support/repo.js';
 
@@ -217,26 +223,72 @@ describe('job queue', () => {
     await db.destroy();
   });
 
-  test('stop() interrupts running jobs and settles them through recover', async () => {
+  test('stop() hands running jobs back (queued, lease released, attempt not counted); the next start resumes them', async () => {
     const db = await catalog();
     const q = queueOn(db, { pollMs: 10 });
     const reasons: RecoverReason[] = [];
-    q.register('long', {
-      run: ({ signal }) =>
-        new Promise((_, reject) =>
+    let runs = 0;
+    q.register<{ resume: boolean }>('long', {
+      run: ({ signal, job }) => {
+        runs++;
+        if (job.payload.resume && runs > 1) return Promise.resolve('resumed');
+        return new Promise((_, reject) =>
           signal.addEventListener('abort', () => reject(new Error('aborted by signal'))),
-        ),
+        );
+      },
       recover: async (_j, reason) => {
         reasons.push(reason);
         return undefined;
       },
     });
-    const id = await q.enqueue('long', {});
+    const id = await q.enqueue('long', { resume: true });
     await q.start();
     await waitFor(async () => (await q.get(id))?.status === 'running');
     await q.stop(20);
-    assert.deepEqual(reasons, ['interrupted']);
-    assert.equal((await q.get(id))?.status, 'failed');
+    assert.deepEqual(reasons, [], 'an orderly stop is not a failure: recover is not called');
+    const handedBack = (await q.get(id))!;
+    assert.equal(handedBack.status, 'queued');
+    assert.equal(handedBack.attempts, 0);
+    const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.lease_owner, null);
+    assert.equal(row.lease_expires_at, null);
+
+    const again = queueOn(db, { pollMs: 10 });
+    again.register<{ resume: boolean }>('long', { run: async () => 'resumed' });
+    await again.start();
+    await waitFor(async () => (await again.get(id))?.status === 'succeeded');
+    assert.equal((await again.get(id))?.result, 'resumed');
+    await again.stop();
+    await db.destroy();
+  });
+
+  test('RetryLaterError: queued again after its delay, attempts not counted, never failed', async () => {
+    const db = await catalog();
+    let now = new Date('2030-01-01T00:00:00Z');
+    const q = queueOn(db, { pollMs: 10, now: () => now });
+    let tries = 0;
+    q.register('locked', {
+      run: async () => {
+        tries++;
+        if (tries < 3) throw new RetryLaterError('another node holds the lock', 60_000);
+        return 'done';
+      },
+    });
+    const id = await q.enqueue('locked', {}, { maxAttempts: 1 });
+    await q.start();
+    await waitFor(async () => (await q.get(id))?.error !== null);
+    const waiting = (await q.get(id))!;
+    assert.equal(waiting.status, 'queued');
+    assert.equal(waiting.attempts, 0);
+    await sleep(50);
+    assert.equal(tries, 1, 'not run again before its delay');
+    for (let i = 0; i < 2; i++) {
+      now = new Date(now.getTime() + 61_000);
+      const before = tries;
+      await waitFor(() => tries > before);
+    }
+    await waitFor(async () => (await q.get(id))?.status === 'succeeded');
+    await q.stop();
     await db.destroy();
   });
 });

@@ -4,10 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, createFastify } from '../../app.js';
 import type { ListenAddress } from '../../config.js';
 import type { AppContext } from '../../context.js';
+import { renderFault } from './faults.js';
 import { cinderApi } from './plugin.js';
 
 export async function buildCinderApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const app = createFastify(ctx, opts);
+  // Every URL of this listener is Cinder's, errors raised before routing included.
+  const app = createFastify(ctx, { renderError: () => renderFault, ...opts });
   await app.register(cinderApi, { ctx, root: '' });
   return app;
 }

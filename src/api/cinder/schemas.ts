@@ -24,8 +24,24 @@ export const VolumeParams = Type.Object({
   project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   volume_id: Type.String({ minLength: 1, maxLength: 255 }),
 });
-/** List query strings are parsed by hand (paging.ts): Cinder's rules (unknown filters, `name~`) are not JSON Schema. */
-export const ListQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
+/**
+ * List query strings are parsed by hand (paging.ts): Cinder's rules (unknown filters, `name~`) are not JSON
+ * Schema. The paging parameters are named so that the OpenAPI document lists them; any other is a filter.
+ */
+const QueryValue = Type.Union([Type.String(), Type.Array(Type.String())]);
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(QueryValue),
+    marker: Type.Optional(QueryValue),
+    offset: Type.Optional(QueryValue),
+    sort: Type.Optional(QueryValue),
+    sort_key: Type.Optional(QueryValue),
+    sort_dir: Type.Optional(QueryValue),
+    with_count: Type.Optional(QueryValue),
+    all_tenants: Type.Optional(QueryValue),
+  },
+  { additionalProperties: QueryValue },
+);
 
 // ---- requests -----------------------------------------------------------------------------------
 

@@ -107,7 +107,10 @@ export function registerBackupRoutes(r: HssRoutes): void {
         });
       } else {
         const volumeId = mappings?.[0]?.volumeId || undefined;
-        await deps.backups.restore(projectId, id, volumeId ? { volumeId } : {});
+        await deps.backups.restore(projectId, id, {
+          hostId: body.server_id,
+          ...(volumeId ? { volumeId } : {}),
+        });
       }
       reply200(reply);
     },

@@ -11,7 +11,8 @@ export type IdParams = Static<typeof IdParams>;
 export const ListQuery = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 255 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  // Past 2^53 a number is no longer an exact integer, and the catalog cannot bind it.
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 export type ListQuery = Static<typeof ListQuery>;
 
