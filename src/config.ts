@@ -27,6 +27,12 @@ export interface Config {
   bodyLimit: number;
   /** Concurrent jobs run by this process. */
   jobConcurrency: number;
+  /**
+   * How long the engine's leases (and a vault's gc lock) of a process that died keep blocking gc
+   * (OPENCBR_ENGINE_LEASE_TTL_MS; default the engine's 10 minutes). Shorter reclaims sooner after a crash;
+   * it must stay well above the longest stall of a live operation (its lease is renewed every TTL/4).
+   */
+  engineLeaseTtlMs: number | null;
   /** On an orderly stop, how long running jobs may finish before they are handed back to the queue. */
   jobStopGraceMs: number;
 }
@@ -73,6 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     region: env.OPENCBR_REGION || 'RegionOne',
     bodyLimit: positiveInt(env, 'OPENCBR_BODY_LIMIT', 12 * 1024 * 1024),
     jobConcurrency: positiveInt(env, 'OPENCBR_JOB_CONCURRENCY', 2),
+    engineLeaseTtlMs: env.OPENCBR_ENGINE_LEASE_TTL_MS
+      ? positiveInt(env, 'OPENCBR_ENGINE_LEASE_TTL_MS', 0)
+      : null,
     jobStopGraceMs: positiveInt(env, 'OPENCBR_JOB_STOP_GRACE_MS', 5000),
   };
 }

@@ -138,6 +138,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
         masterKey: { key: masterKey },
         stateDir: path.join(config.dataDir, 'engine'),
         workers: opts.engineWorkers,
+        ...(config.engineLeaseTtlMs ? { leaseTtlMs: config.engineLeaseTtlMs } : {}),
       });
       ctx.engine = engine;
       closers.push(() => engine.close());

@@ -17,14 +17,26 @@ export class SqlUnitOfWork implements UnitOfWork {
 
   async run<T>(fn: (repos: CommandRepositories) => Promise<T>): Promise<T> {
     let enqueued = false;
-    const result = await this.db.transaction().execute((tx) =>
-      fn({
+    // A controlled transaction, so that a failed COMMIT reports itself: SQLite ends the transaction on its own
+    // when the commit cannot be written (SQLITE_FULL, the disk is full), and the ROLLBACK a managed transaction
+    // then runs fails too ("no transaction is active"), hiding why the command failed.
+    const tx = await this.db.startTransaction().execute();
+    let result: T;
+    try {
+      result = await fn({
         ...sqlCbrRepositories(tx),
         jobs: new SqlJobRepository(tx, this.clock, () => {
           enqueued = true;
         }),
-      }),
-    );
+      });
+      await tx.commit().execute();
+    } catch (error) {
+      await tx
+        .rollback()
+        .execute()
+        .catch(() => undefined); // releases the connection even when the transaction is already gone
+      throw error;
+    }
     if (enqueued) this.onJobsCommitted();
     return result;
   }

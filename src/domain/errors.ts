@@ -50,6 +50,10 @@ export const ERRORS = {
   },
   internal: { status: 500, message: 'Unknown error.', cbr: 'BackupService.9910' },
   unavailable: { status: 503, message: 'The service is not available.', cbr: 'BackupService.9910' },
+  // The disk holding the catalog or the object store is full (ENOSPC, EDQUOT, SQLITE_FULL): nothing the
+  // request did was kept, and it can succeed once space is freed. No CBR code says "storage full"; the
+  // message does, with WebDAV's 507 Insufficient Storage rather than a bare 500.
+  no_space: { status: 507, message: 'No space left in the backup store.', cbr: 'BackupService.9910' },
 
   // authentication / tenancy
   unauthenticated: {
@@ -233,6 +237,7 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     });
   }
+  if (isFullDisk(err)) return new AppError('no_space', undefined, { cause: err });
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 404) return new AppError('route_not_found', undefined, { cause: err });
   if (status === 405) return new AppError('method_not_allowed', undefined, { cause: err });
@@ -242,6 +247,15 @@ export function toAppError(err: unknown): AppError {
     return new AppError('validation', e.message || undefined, { status, cause: err });
   }
   return new AppError('internal', undefined, { cause: err });
+}
+
+/** A full disk as node (ENOSPC, EDQUOT), SQLite (SQLITE_FULL) or the engine and object store (NoSpaceError) report it. */
+function isFullDisk(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  const c = e?.code;
+  return (
+    c === 'ENOSPC' || c === 'EDQUOT' || c === 'SQLITE_FULL' || c === 'NO_SPACE' || e?.name === 'NoSpaceError'
+  );
 }
 
 /** HTTP reason phrases (Keystone's `title`). */
@@ -260,6 +274,7 @@ export function reasonPhrase(status: number): string {
     415: 'Unsupported Media Type',
     500: 'Internal Server Error',
     503: 'Service Unavailable',
+    507: 'Insufficient Storage',
   };
   return phrases[status] ?? 'Error';
 }

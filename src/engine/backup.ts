@@ -1,4 +1,9 @@
-import { ObjectExistsError, ObjectNotFoundError, ObjectStoreError } from '../objects/index.js';
+import {
+  ObjectExistsError,
+  NoSpaceError as ObjectNoSpaceError,
+  ObjectNotFoundError,
+  ObjectStoreError,
+} from '../objects/index.js';
 import type { ChunkLocation } from './chunk-index.js';
 import { SLOT_CHUNKS } from './chunk-ops.js';
 import {
@@ -6,6 +11,7 @@ import {
   ConflictError,
   EngineError,
   InvalidRequestError,
+  NoSpaceError,
   NotFoundError,
   SourceError,
   StorageError,
@@ -348,8 +354,18 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
 
 export function wrapError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
+  if (e instanceof ObjectNoSpaceError) return new NoSpaceError(e.message, { cause: e });
+  if (isFullDisk(e)) {
+    return new NoSpaceError(`no space left in the backup store (${(e as Error).message})`, { cause: e });
+  }
   if (e instanceof ObjectStoreError) return new StorageError(e.message, { cause: e });
   return e;
+}
+
+/** A full filesystem as node (ENOSPC, EDQUOT) or SQLite (SQLITE_FULL, the local chunk index) reports it. */
+function isFullDisk(e: unknown): boolean {
+  const c = (e as { code?: unknown } | null)?.code;
+  return c === 'ENOSPC' || c === 'EDQUOT' || c === 'SQLITE_FULL';
 }
 
 async function readFully(vol: Volume, buf: Buffer, position: number, path: string): Promise<void> {

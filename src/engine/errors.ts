@@ -56,7 +56,17 @@ export class AbortedError extends EngineError {
 
 /** The object store failed (after retries); the operation made no partial commit. */
 export class StorageError extends EngineError {
-  override readonly code = 'STORAGE_ERROR';
+  override readonly code: string = 'STORAGE_ERROR';
+}
+
+/** The object store (or the local index beside it) has no space left: ENOSPC, EDQUOT, SQLITE_FULL. */
+export class NoSpaceError extends StorageError {
+  override readonly code = 'NO_SPACE';
+}
+
+/** Another gc of the vault holds its gc lock, and its lease is still fresh: try again after a lease TTL. */
+export class GcBusyError extends EngineError {
+  override readonly code = 'GC_BUSY';
 }
 
 /** The backup's lease went stale (process hung or store unreachable); it refused to commit. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectExistsError, ObjectNotFoundError } from '../objects/index.js';
-import { EngineError } from './errors.js';
+import { EngineError, GcBusyError } from './errors.js';
 import { groupDigest } from './format.js';
 import { Lease } from './leases.js';
 import { PackWriter } from './pack-writer.js';
@@ -24,6 +24,7 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     pendingObjects: 0,
     liveLeases: 0,
     staleLeasesRemoved: 0,
+    interruptedPutsRemoved: 0,
     referencedPacks: 0,
     repackedPacks: 0,
     repackedBytes: 0,
@@ -35,6 +36,9 @@ export async function runGc(ctx: VaultContext): Promise<GcStats> {
     stats.liveLeases = live.length;
     for (const l of stale) await ctx.store.delete(l.key);
     stats.staleLeasesRemoved = stale.length;
+    // A put cut short by a crash left a temp file no listing shows; once a lease TTL old its writer is gone
+    // (or would fail its put anyway), so it goes with the stale leases.
+    stats.interruptedPutsRemoved = (await ctx.store.reclaimInterrupted?.(ctx.prefix, ctx.leases.ttlMs)) ?? 0;
     const liveKeys = new Set(live.map((l) => l.key));
 
     let condemned = await ctx.readCondemned();
@@ -200,6 +204,11 @@ async function repack(ctx: VaultContext, marked: Marked, stats: GcStats): Promis
   return done;
 }
 
+/**
+ * Takes the vault's gc lock: a lease object put-if-absent, renewed every ttl/4. A holder that died (kill -9,
+ * power loss) stops renewing it; once it is older than a TTL it is taken over. While it is fresh, GcBusyError:
+ * callers retry after a TTL rather than fail what triggered the gc.
+ */
 async function lockGc(ctx: VaultContext): Promise<() => Promise<void>> {
   const body = Buffer.from(JSON.stringify({ pid: process.pid, token: randomBytes(8).toString('hex') }));
   for (let attempt = 0; ; attempt++) {
@@ -212,10 +221,19 @@ async function lockGc(ctx: VaultContext): Promise<() => Promise<void>> {
     }
     const held = await ctx.store.head(ctx.gcLockKey).catch(() => null);
     if (held && Date.now() - held.lastModified.getTime() > ctx.leases.ttlMs) {
-      await ctx.store.delete(ctx.gcLockKey); // holder died
+      // Look again just before removing it: a holder renewing it meanwhile is alive after all.
+      const again = await ctx.store.head(ctx.gcLockKey).catch(() => null);
+      if (again && again.lastModified.getTime() === held.lastModified.getTime()) {
+        await ctx.store.delete(ctx.gcLockKey);
+      }
       continue;
     }
-    if (attempt >= 3) throw new EngineError(`another gc is running on vault ${ctx.vaultId}`);
+    if (attempt >= 3) {
+      const age = held ? Date.now() - held.lastModified.getTime() : 0;
+      throw new GcBusyError(
+        `another gc is running on vault ${ctx.vaultId} (its lock was renewed ${Math.max(0, age)} ms ago; a lock not renewed for ${ctx.leases.ttlMs} ms is taken over)`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -222,32 +222,28 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       }
       res.checkedChunks += opened - failed.length;
       if (vol) {
-        // Write runs of chunks; zero chunks stay holes in a fresh file, a block device gets explicit zeros.
+        // Write runs of chunks. Zero chunks stay holes in a fresh file; a block device gets explicit zeros; a
+        // file that held data (restored over, or the target of an interrupted restore) gets zeros only where
+        // it does not already read as zeros, so the holes of an earlier attempt stay holes.
         const writes: Promise<unknown>[] = [];
         let batchBytes = 0;
         for (let i = 0; i < n; ) {
           const isZero = ids.subarray(i * ID_LEN, (i + 1) * ID_LEN).equals(ZERO_ID);
-          if (isZero && !vol.isBlockDevice) {
-            i++;
-            continue;
-          }
           let j = i;
           let bytes = 0;
-          while (j < n && ids.subarray(j * ID_LEN, (j + 1) * ID_LEN).equals(ZERO_ID) === isZero) {
-            if (isZero) v.a.fill(0, j * CHUNK_SIZE, (j + 1) * CHUNK_SIZE);
+          while (j < n && ids.subarray(j * ID_LEN, (j + 1) * ID_LEN).equals(ZERO_ID) === isZero)
             bytes += chunkLen(j++);
+          const run = v.a.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + bytes);
+          const at = (first + i) * CHUNK_SIZE;
+          i = j;
+          if (isZero) {
+            if (vol.fresh) continue;
+            if (!vol.isBlockDevice && (await readsAsZeros(vol, run, at, opts.target!))) continue;
+            run.fill(0);
           }
-          writes.push(
-            writeFully(
-              vol,
-              v.a.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + bytes),
-              (first + i) * CHUNK_SIZE,
-              opts.target!,
-            ),
-          );
+          writes.push(writeFully(vol, run, at, opts.target!));
           res.bytesWritten += bytes;
           batchBytes += bytes;
-          i = j;
         }
         await Promise.all(writes);
         backgroundSync(batchBytes);
@@ -369,6 +365,29 @@ function mergeRegions(regions: BadRegion[]): BadRegion[] {
 }
 
 const ALIGN = 4096;
+
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+/** Reads the target's bytes at `position` into `buf` (a hole reads as zeros) and tells whether all are zero. */
+async function readsAsZeros(vol: Volume, buf: Buffer, position: number, path: string): Promise<boolean> {
+  let off = 0;
+  try {
+    while (off < buf.length) {
+      const { bytesRead } = await vol.fh.read(buf, off, buf.length - off, position + off);
+      if (bytesRead === 0) return false;
+      off += bytesRead;
+    }
+  } catch (e) {
+    throw new TargetError(`cannot read ${path} at offset ${position + off}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  for (let k = 0; k < buf.length; k += CHUNK_SIZE) {
+    const piece = buf.subarray(k, Math.min(buf.length, k + CHUNK_SIZE));
+    if (!piece.equals(ZERO_CHUNK.subarray(0, piece.length))) return false;
+  }
+  return true;
+}
 
 /** Writes through the O_DIRECT handle when offset and length are page multiples, else (or if refused) buffered. */
 async function writeFully(vol: Volume, buf: Buffer, position: number, path: string): Promise<void> {

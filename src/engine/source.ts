@@ -6,6 +6,8 @@ export interface Volume {
   fh: fsp.FileHandle;
   size: number;
   isBlockDevice: boolean;
+  /** Restore targets: the file held nothing before the restore, so ranges left unwritten read as zeros. */
+  fresh?: boolean;
   /** Restore targets: a second handle opened O_DIRECT for page-aligned writes, when the filesystem allows it. */
   direct?: fsp.FileHandle;
 }
@@ -49,8 +51,11 @@ export async function openSource(path: string): Promise<Volume> {
 }
 
 /**
- * Opens a restore target: a regular file is (re)created empty and sized, so unwritten ranges are holes. With
- * `preserveLargerTarget`, an existing larger file keeps its length (emptied first, so the tail reads as zeros).
+ * Opens a restore target without ever cutting it below the backup's size: a crash (kill -9, power loss) in the
+ * middle of a restore must leave a target the restore can simply run on again (the service refuses a disk
+ * smaller than the backup). A regular file is created if absent and grown to the backup's size; a larger one is
+ * cut to the backup's size, or with `preserveLargerTarget` keeps its length with the tail beyond the backup
+ * zeroed. `fresh`: the file held nothing before (new or empty), so zero chunks may stay holes.
  */
 export async function openTarget(path: string, size: number, preserveLargerTarget = false): Promise<Volume> {
   let st: import('node:fs').Stats | null = null;
@@ -68,13 +73,20 @@ export async function openTarget(path: string, size: number, preserveLargerTarge
         await fh.close();
         throw new TargetError(`block device ${path} holds ${devSize} bytes, the backup needs ${size}`);
       }
-      return { fh, size: devSize, isBlockDevice: true, direct: await openDirect(path) };
+      return { fh, size: devSize, isBlockDevice: true, fresh: false, direct: await openDirect(path) };
     }
     if (st && !st.isFile()) throw new TargetError(`${path} is neither a regular file nor a block device`);
-    const fileSize = preserveLargerTarget && st ? Math.max(size, st.size) : size;
-    const fh = await fsp.open(path, 'w', 0o600); // truncates to 0: nothing of the old content survives
-    await fh.truncate(fileSize);
-    return { fh, size: fileSize, isBlockDevice: false, direct: await openDirect(path) };
+    const fh = await fsp.open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    const before = (await fh.stat()).size;
+    const fileSize = preserveLargerTarget ? Math.max(size, before) : size;
+    if (before > size) {
+      // Cutting to the backup's size and growing back zeroes the tail; never below the backup's size.
+      await fh.truncate(size);
+      if (fileSize > size) await fh.truncate(fileSize);
+    } else if (before < size) {
+      await fh.truncate(size);
+    }
+    return { fh, size: fileSize, isBlockDevice: false, fresh: before === 0, direct: await openDirect(path) };
   } catch (e) {
     if (e instanceof TargetError) throw e;
     throw new TargetError(`cannot open restore target ${path}: ${(e as Error).message}`, { cause: e });

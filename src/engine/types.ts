@@ -125,6 +125,7 @@ export interface BackupInfo {
   volumeSize: number;
   chunkCount: number;
   labels: Record<string, string>;
+  /** Bytes the backup newly wrote (packs, segments, manifest): BackupStats.storedBytes of its run. */
   storedBytes: number;
 }
 
@@ -136,6 +137,8 @@ export interface GcStats {
   pendingObjects: number;
   liveLeases: number;
   staleLeasesRemoved: number;
+  /** Temp files of puts a crash cut short, removed once a lease TTL old. */
+  interruptedPutsRemoved: number;
   referencedPacks: number;
   /** Mostly-dead packs whose live chunks were copied into new packs (the old ones are then condemned). */
   repackedPacks: number;
@@ -150,6 +153,8 @@ export interface VaultUsage {
 
 export interface VaultEngine {
   readonly vaultId: string;
+  /** How long a lease (or the gc lock) of a dead process keeps blocking gc: the engine's leaseTtlMs. */
+  readonly leaseTtlMs: number;
   backup(req: BackupRequest): Promise<BackupStats>;
   restore(req: RestoreRequest): Promise<RestoreStats>;
   verify(backupId: string, opts?: VerifyOptions): Promise<VerifyReport>;

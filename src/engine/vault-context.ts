@@ -55,13 +55,17 @@ export class VaultContext {
     return `${this.prefix}gc/lock`;
   }
 
-  async loadManifestByKey(key: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[] }> {
+  /** `bytes`: the manifest object's own size (what the backup stored counts it, its meta cannot). */
+  async loadManifestByKey(key: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[]; bytes: number }> {
     const name = key.slice(key.lastIndexOf('/') + 1);
     const data = await this.store.get(key);
-    return decodeManifest(openEnvelope(this.keys.encKey, MAGIC.manifest, name, data));
+    return {
+      ...decodeManifest(openEnvelope(this.keys.encKey, MAGIC.manifest, name, data)),
+      bytes: data.length,
+    };
   }
 
-  async loadManifest(backupId: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[] }> {
+  async loadManifest(backupId: string): Promise<{ meta: ManifestMeta; segmentIds: Buffer[]; bytes: number }> {
     try {
       const m = await this.loadManifestByKey(this.manifestKey(backupId));
       if (m.meta.backupId !== backupId) throw new EnvelopeError('manifest names another backup');

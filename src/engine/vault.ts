@@ -29,7 +29,7 @@ import type {
 } from './types.js';
 import type { VaultContext } from './vault-context.js';
 
-function info(meta: ManifestMeta): BackupInfo {
+function info({ meta, bytes }: { meta: ManifestMeta; bytes: number }): BackupInfo {
   return {
     backupId: meta.backupId,
     vaultId: meta.vaultId,
@@ -39,7 +39,8 @@ function info(meta: ManifestMeta): BackupInfo {
     volumeSize: meta.volumeSize,
     chunkCount: meta.chunkCount,
     labels: meta.labels,
-    storedBytes: meta.stats.storedBytes,
+    // As the backup reported it: its packs and segments (in the meta) and the manifest itself.
+    storedBytes: meta.stats.storedBytes + bytes,
   };
 }
 
@@ -50,6 +51,10 @@ export class Vault implements VaultEngine {
 
   get vaultId(): string {
     return this.ctx.vaultId;
+  }
+
+  get leaseTtlMs(): number {
+    return this.ctx.leases.ttlMs;
   }
 
   backup(req: BackupRequest): Promise<BackupStats> {
@@ -152,7 +157,7 @@ export class Vault implements VaultEngine {
 
   async getBackup(backupId: string): Promise<BackupInfo> {
     checkBackupId(backupId);
-    return info((await this.ctx.loadManifest(backupId)).meta);
+    return info(await this.ctx.loadManifest(backupId));
   }
 
   async listBackups(): Promise<BackupInfo[]> {
@@ -166,7 +171,7 @@ export class Vault implements VaultEngine {
     try {
       for await (const o of this.ctx.store.list(`${this.ctx.prefix}backups/`)) {
         try {
-          backups.push(info((await this.ctx.loadManifestByKey(o.key)).meta));
+          backups.push(info(await this.ctx.loadManifestByKey(o.key)));
         } catch (e) {
           if (e instanceof ObjectNotFoundError) continue;
           if (!(e instanceof EnvelopeError || e instanceof SyntaxError || e instanceof RangeError)) throw e;
@@ -183,9 +188,13 @@ export class Vault implements VaultEngine {
 
   gc(): Promise<GcStats> {
     // One gc per vault per process at a time; across processes gc/lock serializes.
-    this.gcRunning ??= runGc(this.ctx).finally(() => {
-      this.gcRunning = null;
-    });
+    this.gcRunning ??= runGc(this.ctx)
+      .catch((e) => {
+        throw wrapError(e);
+      })
+      .finally(() => {
+        this.gcRunning = null;
+      });
     return this.gcRunning;
   }
 

@@ -28,3 +28,6 @@ export class TransientStoreError extends ObjectStoreError {
 
 /** Will fail again (permissions, disk full, invalid key, corrupt response). */
 export class PermanentStoreError extends ObjectStoreError {}
+
+/** The store's filesystem is full or over quota (ENOSPC, EDQUOT): retrying will not help until space is freed. */
+export class NoSpaceError extends PermanentStoreError {}

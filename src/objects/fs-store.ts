@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AlignedBuffers, PAGE } from './direct-io.js';
 import {
+  NoSpaceError,
   ObjectExistsError,
   ObjectNotFoundError,
   ObjectStoreError,
@@ -44,6 +45,7 @@ export class FsObjectStore implements ObjectStore {
   private async writeNew(tmp: string, data: Uint8Array): Promise<void> {
     const stage = this.stagingBuffer(data.length);
     let done = 0;
+    let created = false;
     if (stage) {
       try {
         const aligned = data.length - (data.length % PAGE);
@@ -52,10 +54,14 @@ export class FsObjectStore implements ObjectStore {
           .open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_DIRECT, 0o600)
           .catch(() => null);
         if (dfh) {
+          created = true;
           try {
             while (done < aligned) done += (await dfh.write(stage, done, aligned - done, done)).bytesWritten;
-          } catch {
-            done = 0; // refused (EINVAL): write it all buffered below
+          } catch (e) {
+            // Only a refusal of O_DIRECT itself (EINVAL) falls back to buffered writes; anything else (a full
+            // disk) would fail there too, and must surface as itself.
+            if (code(e) !== 'EINVAL') throw e;
+            done = 0;
           } finally {
             await dfh.close();
           }
@@ -64,7 +70,8 @@ export class FsObjectStore implements ObjectStore {
         this.staging!.give(stage);
       }
     }
-    const fh = await fsp.open(tmp, done > 0 ? 'r+' : 'wx', 0o600);
+    // The O_DIRECT attempt already created the temp file: reopen it rather than create it exclusively.
+    const fh = await fsp.open(tmp, created ? 'r+' : 'wx', 0o600);
     try {
       while (done < data.length) done += (await fh.write(data, done, data.length - done, done)).bytesWritten;
       await fh.sync();
@@ -181,6 +188,30 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** Temp files of puts cut short (the process died between create and rename) under `prefix`. */
+  async reclaimInterrupted(prefix: string, olderThanMs: number): Promise<number> {
+    const base = prefix.replace(/\/+$/, '');
+    if (base && !isValidKey(base)) throw new PermanentStoreError(`invalid prefix: ${JSON.stringify(prefix)}`);
+    const dir = base ? join(this.root, ...base.split('/').map(encodeDir)) : this.root;
+    let entries: string[];
+    try {
+      entries = (await fsp.readdir(dir, { recursive: true })) as string[];
+    } catch (e) {
+      if (code(e) === 'ENOENT') return 0;
+      throw classify(e, prefix);
+    }
+    let n = 0;
+    for (const rel of entries) {
+      if (!rel.endsWith(TMP)) continue;
+      const p = join(dir, rel);
+      const st = await fsp.stat(p).catch(() => null);
+      if (!st?.isFile() || Date.now() - st.mtimeMs <= olderThanMs) continue;
+      await fsp.rm(p, { force: true });
+      n++;
+    }
+    return n;
+  }
+
   async delete(key: string): Promise<void> {
     const path = this.path(key);
     try {
@@ -238,6 +269,8 @@ function classify(e: unknown, key: string): ObjectStoreError {
   const c = code(e);
   if (c === 'ENOENT' || c === 'ENOTDIR') return new ObjectNotFoundError(key);
   const msg = `${c ?? 'error'} on ${key}: ${(e as Error)?.message ?? String(e)}`;
+  if (c === 'ENOSPC' || c === 'EDQUOT')
+    return new NoSpaceError(`no space left in the backup store (${c} writing ${key})`, { cause: e });
   if (c && TRANSIENT.has(c)) return new TransientStoreError(msg, { cause: e });
   return new PermanentStoreError(msg, { cause: e });
 }

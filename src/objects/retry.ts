@@ -45,4 +45,7 @@ export class RetryingObjectStore implements ObjectStore {
   delete(key: string): Promise<void> {
     return this.retry(() => this.inner.delete(key));
   }
+  async reclaimInterrupted(prefix: string, olderThanMs: number): Promise<number> {
+    return (await this.inner.reclaimInterrupted?.(prefix, olderThanMs)) ?? 0;
+  }
 }

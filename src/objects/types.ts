@@ -31,6 +31,12 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Removes the object; deleting an absent object succeeds. */
   delete(key: string): Promise<void>;
+  /**
+   * Optional, for stores whose put leaves something behind when the process dies mid-put (a filesystem's temp
+   * files): removes such leftovers under `prefix` older than `olderThanMs`, returns how many. A put still
+   * running that long fails rather than completes; nothing committed is touched.
+   */
+  reclaimInterrupted?(prefix: string, olderThanMs: number): Promise<number>;
 }
 
 const KEY_RE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;

@@ -7,7 +7,7 @@ import type { Server, Volume } from '../domain/inventory.js';
 import { type BackupList, type BackupTree, MarkerNotFoundError } from '../domain/ports/cbr-repositories.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
-import { collectGarbage, deleteBackupData } from './gc.js';
+import { collectGarbage, deleteBackupData, scheduleGc } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -396,7 +396,7 @@ export class BackupService {
     await this.oplogs.fail(
       job.payload.operationLogId,
       'BackupService.2012',
-      `The restore did not complete: ${error}`,
+      `The restore did not complete, so the target disk may hold part of the backup; restore it again: ${error}`,
     );
     return 'fail';
   }
@@ -436,12 +436,22 @@ export class BackupService {
     return { deleted: disks.length };
   }
 
-  /** Interrupted deletes are retried (deleting is idempotent); a delete that failed for good shows `error`. */
+  /**
+   * Interrupted deletes are retried (deleting is idempotent); a delete that failed for good shows `error`.
+   * Either way a gc of the vault is queued: a retry that finds the rows already gone (the first attempt died
+   * in its gc) has nothing left to trigger one, and the data it was reclaiming would stay for good.
+   */
   async recoverDeleteJob(
     job: Job<DeleteJobPayload>,
     reason: string,
     error: string,
   ): Promise<'retry' | 'fail'> {
+    const vaultId =
+      (await this.deps.repos.backups.getBackup(job.payload.backupId))?.vaultId ??
+      (job.projectId
+        ? (await this.deps.repos.oplogs.getOplog(job.projectId, job.payload.operationLogId))?.vaultId
+        : null);
+    if (vaultId) await scheduleGc(this.deps, vaultId, 0).catch(() => undefined);
     if (reason === 'interrupted' && job.attempts < job.maxAttempts) return 'retry';
     const at = this.deps.timestamp();
     await this.deps.repos.backups.transitionBackupTree(job.payload.backupId, ['deleting'], 'error', at);

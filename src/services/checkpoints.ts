@@ -15,6 +15,8 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, newId, requireEngine } from './cbr-deps.js';
+import type { VaultEnginePort } from './engine-port.js';
+import { followUpDelay, scheduleGc } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
 import type { ResourceRef, VaultService } from './vaults.js';
 
@@ -487,6 +489,8 @@ export class CheckpointService {
           d,
           `Backup of disk ${d.resourceName} (${d.resourceId}) failed: ${errorText(err)}`,
         );
+        // What the failed run stored is garbage at once (its lease ended with it): a full disk gets it back.
+        await scheduleGc(this.deps, top.vaultId, 0).catch(() => undefined);
       }
       before += d.volumeBytes;
     }
@@ -508,23 +512,62 @@ export class CheckpointService {
     return { status: settled.status };
   }
 
-  /** A backup job ended without finishing (process stopped, or run threw): nothing may stay `protecting`. */
+  /**
+   * A backup job ended without finishing (process stopped, or run threw): nothing may stay `protecting`.
+   * Each unfinished disk is settled by what the object store holds, not by guess: a committed manifest means
+   * the engine finished before the process died, so the disk is `available` with its real size; no manifest
+   * means `error`, and whatever it had written is left to a gc queued for the vault.
+   */
   async recoverBackupJob(job: Job<BackupJobPayload>, reason: string, error: string): Promise<'fail'> {
+    const how = reason === 'interrupted' ? 'interrupted' : 'aborted';
     const top = await this.deps.repos.backups.getBackup(job.payload.backupId);
+    let settled: Backup | null = null;
     if (top) {
+      const ve = await this.deps
+        .engine()
+        ?.vault(top.vaultId)
+        .catch(() => null);
       const disks = top.resourceKind === 'server' ? await this.deps.repos.backups.getChildren(top.id) : [top];
+      let partial = false;
       for (const d of disks) {
-        if (d.status === 'protecting' || d.status === 'waiting_protect') {
-          await this.failDisk(
-            d,
-            `The backup was ${reason === 'interrupted' ? 'interrupted' : 'aborted'}: ${error}`,
-          );
+        if (d.status !== 'protecting' && d.status !== 'waiting_protect') continue;
+        const found = await committedData(ve ?? null, d.engineBackupId);
+        if (found.committed) {
+          const base = found.committed.parentBackupId
+            ? await this.deps.repos.backups.getBackup(found.committed.parentBackupId)
+            : null;
+          await this.deps.repos.backups.updateBackup(d.id, {
+            status: 'available',
+            progress: 100,
+            protectedAt: this.deps.timestamp(),
+            storedBytes: found.committed.storedBytes,
+            volumeBytes: found.committed.volumeSize,
+            resourceSizeGb: bytesToGb(found.committed.volumeSize),
+            incremental: found.committed.parentBackupId !== null,
+            baseBackupId: base?.id ?? null,
+            failReason: null,
+            updatedAt: this.deps.timestamp(),
+          });
+          continue;
         }
+        partial = true;
+        await this.failDisk(
+          d,
+          found.unknown
+            ? `The backup was ${how} and whether its data was committed cannot be told (${found.unknown}): ${error}`
+            : `The backup was ${how} before its data was committed to the vault: ${error}`,
+        );
       }
-      await this.settle(top);
+      settled = await this.settle(top);
       await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+      // The chunks it had stored are garbage now: gc reclaims them once the dead run's lease is stale.
+      if (partial && ve) await scheduleGc(this.deps, top.vaultId, followUpDelay(ve)).catch(() => undefined);
     }
-    await this.oplogs.fail(job.payload.operationLogId, 'BackupService.6215', error);
+    if (settled?.status === 'available') {
+      await this.oplogs.succeed(job.payload.operationLogId, { incremental: settled.incremental });
+    } else {
+      await this.oplogs.fail(job.payload.operationLogId, 'BackupService.6215', settled?.failReason ?? error);
+    }
     return 'fail';
   }
 
@@ -590,5 +633,20 @@ export class CheckpointService {
       );
       return cur;
     });
+  }
+}
+
+/** What the object store holds of an engine backup: its committed manifest, none, or a failure to tell. */
+async function committedData(
+  ve: VaultEnginePort | null,
+  engineBackupId: string | null,
+): Promise<{ committed?: Awaited<ReturnType<VaultEnginePort['getBackup']>>; unknown?: string }> {
+  if (!engineBackupId) return {};
+  if (!ve) return { unknown: 'the backup engine is not running' };
+  try {
+    return { committed: await ve.getBackup(engineBackupId) };
+  } catch (err) {
+    if ((err as Error).name === 'NotFoundError') return {};
+    return { unknown: errorText(err) };
   }
 }

@@ -44,7 +44,13 @@ export interface VaultEnginePort {
     opts?: { signal?: AbortSignal; onProgress?: (p: EngineProgress) => void },
   ): Promise<EngineVerifyReport>;
   deleteBackup(backupId: string): Promise<void>;
+  /** What the store holds of a backup (its committed manifest); throws NotFoundError when it holds none. */
+  getBackup(
+    backupId: string,
+  ): Promise<{ volumeSize: number; storedBytes: number; parentBackupId: string | null }>;
   gc(): Promise<unknown>;
+  /** How long a dead process's lease (or gc lock) keeps blocking gc. */
+  readonly leaseTtlMs?: number;
   usage(): Promise<{ storedBytes: number; objectCount?: number }>;
   /** The vault's readable backups (engine ids and labels) and its damaged manifests. */
   scanBackups(): Promise<{

@@ -48,7 +48,7 @@ export async function runVaultDeleteJob(
   }
   if (ve) {
     try {
-      await collectGarbage(deps, vaultId, ve);
+      await collectGarbage(deps, vaultId, ve, { deferWhenBlocked: false });
     } catch (err) {
       if (gcBusy(err)) {
         throw new RetryLaterError(

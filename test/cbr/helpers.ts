@@ -37,9 +37,18 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { engine?: boolean; startJobs?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    engine?: boolean;
+    startJobs?: boolean;
+    /** Extra configuration variables (OPENCBR_*), over the harness's own. */
+    env?: Record<string, string>;
+    /** Where the temp dir goes (default the OS temp dir): e.g. a small filesystem to fill up. */
+    baseDir?: string;
+    /** The engine's lease TTL (default the engine's): short to see a dead process's lease go stale. */
+    engineLeaseTtlMs?: number;
+  } = {},
 ): Promise<Harness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-cbr-'));
+  const dir = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), 'opencbr-cbr-'));
   const volumeRoot = path.join(dir, 'volumes');
   fs.mkdirSync(volumeRoot);
   const config = loadConfig(
@@ -61,6 +70,7 @@ export async function startHarness(
       masterKey: { key: randomBytes(32) },
       stateDir: path.join(dir, 'engine-state'),
       workers: 0,
+      ...(opts.engineLeaseTtlMs ? { leaseTtlMs: opts.engineLeaseTtlMs } : {}),
     });
     ctx.engine = engine;
     const close = ctx.close.bind(ctx);

@@ -106,6 +106,27 @@ describe('crash safety and garbage collection', () => {
     assert.equal((await vault.verify('before')).ok, true);
   });
 
+  it('gc removes the temp files of puts a crash cut short, once they are a lease TTL old', async () => {
+    const { mkdirSync, utimesSync, writeFileSync } = await import('node:fs');
+    const dir = join(sb.storeDir, 'vaults', 'crash', 'packs', 'ff');
+    mkdirSync(dir, { recursive: true });
+    const old = join(dir, 'ff00.obj.0123456789ab.tmp');
+    const young = join(dir, 'ff01.obj.ba9876543210.tmp');
+    writeFileSync(old, Buffer.alloc(8192, 1)); // what a killed put leaves: created, never renamed
+    writeFileSync(young, Buffer.alloc(8192, 2)); // a put that may still be running
+    const past = new Date(Date.now() - TTL - 1000);
+    utimesSync(old, past, past);
+    const gc = await vault.gc();
+    assert.equal(gc.interruptedPutsRemoved, 1);
+    assert.equal(existsSync(old), false);
+    assert.equal(existsSync(young), true);
+    const later = new Date(Date.now() - TTL - 1000);
+    utimesSync(young, later, later);
+    assert.equal((await vault.gc()).interruptedPutsRemoved, 1);
+    assert.equal(existsSync(young), false);
+    assert.equal((await vault.verify('before')).ok, true);
+  });
+
   it('gc while a backup runs deletes nothing that backup needs', async () => {
     await makeVolume(sb.path('g1.img'), 48, 11);
     await vault.backup({ backupId: 'g1', source: sb.path('g1.img') });

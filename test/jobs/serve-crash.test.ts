@@ -1,38 +1,15 @@
 // End to end: `opencbr serve` is SIGKILLed in the middle of a backup job; after a restart nothing is left
 // `protecting`, the interrupted backup is `error` with a reason, and the next backup works.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { type J, tempDir } from '../iam/helpers.js';
-import { cliCommand as command, repoRoot as repo } from '../support/repo.js';
+import { adminToken, startServe } from '../support/serve.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(command[0]!, [...command.slice(1), 'serve'], {
-    env: { ...process.env, ...env, OPENCBR_LISTEN: '127.0.0.1:0', OPENCBR_LOG_LEVEL: 'warn' },
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => {
-    out += String(d);
-  });
-  child.stderr!.on('data', (d) => {
-    err += String(d);
-  });
-  const end = Date.now() + 30_000;
-  while (!/serving on (http:\/\/\S+)/.test(out)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`serve did not start: ${out} ${err}`);
-    await sleep(50);
-  }
-  return { child, url: /serving on (http:\/\/\S+)/.exec(out)![1]! };
-}
 
 test('SIGKILL during a backup: after restart the backup is error, not protecting; the next one succeeds', async () => {
   const dir = tempDir('opencbr-serve-crash-');
@@ -51,27 +28,9 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
 
   let server = await startServe(env);
   try {
-    const call = async (method: string, url: string, token: string | null, body?: unknown) => {
-      const r = await fetch(`${server.url}${url}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...(token ? { 'x-auth-token': token } : {}) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await r.text();
-      return { status: r.status, headers: r.headers, json: (text ? JSON.parse(text) : null) as J, text };
-    };
-    const auth = await call('POST', '/v3/auth/tokens', null, {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'Crash-pass-1' } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    });
-    assert.equal(auth.status, 201, auth.text);
-    const token = String(auth.headers.get('x-subject-token'));
-    const pid = auth.json.token.project.id as string;
+    const call = (method: string, url: string, token: string | null, body?: unknown) =>
+      server.call(method, url, token, body);
+    const { token, projectId: pid } = await adminToken(server, 'Crash-pass-1');
     const vol = await call('POST', `/opencbr/v1/${pid}/volumes`, token, {
       volume: { name: 'big', path: image },
     });
@@ -104,8 +63,7 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
         await sleep(10);
       }
       await sleep(50);
-      server.child.kill('SIGKILL');
-      await new Promise((r) => server.child.once('exit', r));
+      await server.stop('SIGKILL');
       const left = await db.selectFrom('jobs').select(['status']).execute();
       assert.deepEqual(
         left.map((j) => j.status),
@@ -143,7 +101,6 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
       await sleep(200);
     }
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
+    await server.stop('SIGTERM');
   }
 });

@@ -57,7 +57,8 @@ export async function startServe(env: Record<string, string>): Promise<ServeChil
       return { status: r.status, headers: r.headers, json: (text ? JSON.parse(text) : null) as J, text };
     },
     stop(signal) {
-      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      // Already gone (an exit code, or killed by a signal): waiting for 'exit' would never end.
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill(signal);
       return exited;
