@@ -18,6 +18,52 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export class CatalogMigrationError extends Error {}
 
+/** The catalog file is damaged: nothing may be served from it (the message says how to rebuild it). */
+export class CatalogDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(
+      `the catalog ${file} is damaged (${detail}). opencbr will not serve from it. Stop every opencbr process using this data directory, then run \`opencbr catalog rebuild\` to re-create the catalog from the object store and the master key (the damaged file is kept beside it).`,
+    );
+  }
+}
+
+/**
+ * SQLite's own consistency check (`PRAGMA quick_check`: every page and index, without comparing index contents),
+ * then the migration table: a catalog that SQLite reads but whose migrations are gone or unknown is no catalog
+ * this version can serve.
+ */
+function checkIntegrity(sqlite: SqliteDatabase.Database, file: string, fresh: boolean): void {
+  let problems: string[];
+  try {
+    problems = (sqlite.pragma('quick_check(5)', { simple: false }) as Array<{ quick_check: string }>)
+      .map((r) => r.quick_check)
+      .filter((r) => r !== 'ok');
+  } catch (err) {
+    throw new CatalogDamagedError(file, (err as Error).message);
+  }
+  if (problems.length > 0) throw new CatalogDamagedError(file, `quick_check: ${problems.join('; ')}`);
+  if (fresh) return;
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+  if (tables.length === 0) return; // an empty file: a new catalog
+  if (!tables.includes('kysely_migration')) {
+    throw new CatalogDamagedError(file, 'it has tables but no migration table');
+  }
+  const applied = sqlite.prepare('SELECT name FROM kysely_migration').pluck().all() as string[];
+  const unknown = applied.filter((n) => !(n in migrations));
+  if (unknown.length > 0) {
+    throw new CatalogDamagedError(
+      file,
+      `migrations ${unknown.join(', ')} are not this version's: it was written by a newer opencbr, or damaged`,
+    );
+  }
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Owners number their migrations in blocks (PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029), so a
@@ -183,8 +229,16 @@ export async function openCatalogDb(file: string): Promise<Kysely<Database>> {
   const sqlite = new SqliteDatabase(file);
   // The catalog holds password hashes, token digests and AK/SK secrets: owner-only.
   if (fresh) fs.chmodSync(file, 0o600);
-  // WAL: readers never block the writer; busy_timeout: concurrent processes (CLI + server) wait, not fail.
-  if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  try {
+    // WAL: readers never block the writer; busy_timeout: concurrent processes (CLI + server) wait, not fail.
+    if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    if (file !== ':memory:') checkIntegrity(sqlite, file, fresh);
+  } catch (err) {
+    sqlite.close();
+    if (err instanceof CatalogDamagedError) throw err;
+    // "file is not a database" and the like: the header itself is damaged.
+    throw new CatalogDamagedError(file, (err as Error).message);
+  }
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');

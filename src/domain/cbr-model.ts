@@ -42,7 +42,8 @@ export type ConsistentLevel = 'crash_consistent' | 'app_consistent';
 export type ChargingMode = 'post_paid' | 'pre_paid';
 export type ImageType = 'backup' | 'replication';
 
-export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete';
+/** `verify` is opencbr's own (a backup read back and checked), shown by its /opencbr/v1 operation logs. */
+export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete' | 'verify';
 export type OperationStatus = 'success' | 'skipped' | 'failed' | 'running' | 'timeout' | 'waiting';
 
 export interface VaultResource {

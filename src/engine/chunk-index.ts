@@ -22,7 +22,10 @@ export interface ChunkLocation {
  */
 export interface ChunkIndex {
   lookupMany(ids: Buffer[], exclude?: ReadonlySet<string>): Promise<Array<ChunkLocation | undefined>>;
-  addPack(packId: string, size: number, entries: PackEntry[]): Promise<void>;
+  /** `damaged`: the entries were salvaged from a header that failed authentication (GC keeps such a pack). */
+  addPack(packId: string, size: number, entries: PackEntry[], damaged?: boolean): Promise<void>;
+  /** Packs indexed from a salvaged header. */
+  damagedPacks(): Promise<Set<string>>;
   removePacks(packIds: string[]): Promise<void>;
   knownPacks(): Promise<Set<string>>;
   /** GC marking: forget marks, add referenced chunk ids (concatenated 32-byte ids), list packs with no marked chunk. */
@@ -38,8 +41,8 @@ export interface ChunkIndex {
   close(): Promise<void>;
 }
 
-/** Bumped when the tables change (format 2 added group slices). */
-const SCHEMA_VERSION = 2;
+/** Bumped when the tables change (format 2 added group slices, 3 the damaged-header mark). */
+const SCHEMA_VERSION = 3;
 
 type LocationRow = Omit<ChunkLocation, 'group'> & { grp: Buffer | null };
 
@@ -73,7 +76,8 @@ export class SqliteChunkIndex implements ChunkIndex {
     // A chunk's row names its blob by (pack, off): one pack may hold the same chunk in two blobs (repack of two
     // copies), and every member of a group blob needs its row to rebuild the group's digest when repacking.
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS packs (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS packs (
+        seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, damaged INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS chunks (
         id BLOB NOT NULL, pack INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL,
         raw INTEGER NOT NULL, flags INTEGER NOT NULL, inner INTEGER NOT NULL,
@@ -90,7 +94,7 @@ export class SqliteChunkIndex implements ChunkIndex {
     );
     this.stInsGroup = this.db.prepare('INSERT OR IGNORE INTO groups (pack, off, digest) VALUES (?, ?, ?)');
     this.stPackSeq = this.db.prepare('SELECT seq FROM packs WHERE name = ?').pluck();
-    this.stInsPack = this.db.prepare('INSERT OR IGNORE INTO packs (name, size) VALUES (?, ?)');
+    this.stInsPack = this.db.prepare('INSERT OR IGNORE INTO packs (name, size, damaged) VALUES (?, ?, ?)');
     this.stInsChunk = this.db.prepare(
       'INSERT OR IGNORE INTO chunks (id, pack, off, len, raw, flags, inner) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -110,9 +114,9 @@ export class SqliteChunkIndex implements ChunkIndex {
     });
   }
 
-  async addPack(packId: string, size: number, entries: PackEntry[]): Promise<void> {
+  async addPack(packId: string, size: number, entries: PackEntry[], damaged = false): Promise<void> {
     this.db.transaction(() => {
-      this.stInsPack.run(packId, size);
+      this.stInsPack.run(packId, size, damaged ? 1 : 0);
       const seq = this.stPackSeq.get(packId) as number;
       for (const e of entries) {
         this.stInsChunk.run(e.id, seq, e.offset, e.length, e.rawLength, e.flags, e.inner);
@@ -135,6 +139,10 @@ export class SqliteChunkIndex implements ChunkIndex {
 
   async knownPacks(): Promise<Set<string>> {
     return new Set(this.db.prepare('SELECT name FROM packs').pluck().all() as string[]);
+  }
+
+  async damagedPacks(): Promise<Set<string>> {
+    return new Set(this.db.prepare('SELECT name FROM packs WHERE damaged = 1').pluck().all() as string[]);
   }
 
   async markReset(): Promise<void> {

@@ -29,7 +29,24 @@ export const MAGIC = {
   group: 'OCBRGRP1',
   segment: 'OCBRSEG1',
   manifest: 'OCBRMAN1',
+  /** A catalog record: what the service that owns the vault needs to rebuild its catalog (opaque here). */
+  record: 'OCBRREC1',
 } as const;
+
+/** Record plaintext: u32 name length, name (UTF-8), then the caller's bytes. */
+export function encodeRecord(name: string, data: Uint8Array): Buffer {
+  const n = Buffer.from(name, 'utf8');
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(n.length, 0);
+  return Buffer.concat([head, n, data]);
+}
+
+export function decodeRecord(buf: Buffer): { name: string; data: Buffer } {
+  if (buf.length < 4) throw new EnvelopeError('record truncated');
+  const nl = buf.readUInt32LE(0);
+  if (4 + nl > buf.length) throw new EnvelopeError('record truncated');
+  return { name: buf.toString('utf8', 4, 4 + nl), data: Buffer.from(buf.subarray(4 + nl)) };
+}
 
 /** Format 1 header entry: id, offset, stored length, raw length (u32 each), flags. */
 export const PACK_ENTRY_LEN_V1 = ID_LEN + 4 + 4 + 4 + 1;
@@ -107,6 +124,22 @@ export function openEnvelope(key: Buffer, magic: string, context: string, data: 
     throw new EnvelopeError(`${magic} object failed authentication (${context})`);
   }
   return flags & FLAG_ZSTD ? decompress(body) : body;
+}
+
+/**
+ * Decrypts an envelope without checking its tag (AES-GCM is a stream cipher: a flipped ciphertext byte flips
+ * the same plaintext byte only). For salvaging a damaged pack header: every entry read from it must then be
+ * proven by its own blob's AEAD check. Null when the bytes cannot even be decoded.
+ */
+export function openEnvelopeUnverified(key: Buffer, magic: string, data: Buffer): Buffer | null {
+  if (data.length < 9 + NONCE_LEN + TAG_LEN || data.toString('latin1', 0, 8) !== magic) return null;
+  const d = createDecipheriv('aes-256-gcm', key, data.subarray(9, 9 + NONCE_LEN));
+  const body = d.update(data.subarray(9 + NONCE_LEN, data.length - TAG_LEN));
+  try {
+    return data[8]! & FLAG_ZSTD ? decompress(body) : body;
+  } catch {
+    return null;
+  }
 }
 
 export function keyedHex(key: Buffer, data: Uint8Array | string): string {
@@ -198,9 +231,48 @@ export function decodePackHeader(buf: Buffer, version: 1 | 2): PackEntry[] {
 }
 
 function decodePackHeaderV2(buf: Buffer): PackEntry[] {
+  const { blobs, error } = parseBlobsV2(buf);
+  if (error) throw error;
+  return blobEntries(blobs);
+}
+
+/**
+ * The entries of a damaged header's plaintext, as far as it parses (format 2: every blob before the first
+ * undecodable one, each entry still to be proven by its blob's AEAD; format 1: every fixed-size entry).
+ */
+export function salvagePackHeader(buf: Buffer, version: 1 | 2): PackEntry[] {
+  if (version === 1) {
+    const out: PackEntry[] = [];
+    for (let p = 4; p + PACK_ENTRY_LEN_V1 <= buf.length; p += PACK_ENTRY_LEN_V1) {
+      out.push({
+        id: Buffer.from(buf.subarray(p, p + 32)),
+        offset: buf.readUInt32LE(p + 32),
+        length: buf.readUInt32LE(p + 36),
+        rawLength: buf.readUInt32LE(p + 40),
+        flags: buf[p + 44]! & FLAG_ZSTD,
+        inner: 0,
+        group: null,
+      });
+    }
+    return out;
+  }
+  return blobEntries(parseBlobsV2(buf).blobs);
+}
+
+function parseBlobsV2(buf: Buffer): { blobs: PackBlob[]; error: EnvelopeError | null } {
+  const blobs: PackBlob[] = [];
+  try {
+    parseBlobsInto(buf, blobs);
+    return { blobs, error: null };
+  } catch (e) {
+    if (e instanceof EnvelopeError) return { blobs, error: e };
+    throw e;
+  }
+}
+
+function parseBlobsInto(buf: Buffer, blobs: PackBlob[]): void {
   if (buf.length < 4) throw new EnvelopeError('pack header truncated');
   const n = buf.readUInt32LE(0);
-  const blobs: PackBlob[] = [];
   const at = { p: 4 };
   for (let i = 0; i < n; i++) {
     if (at.p >= buf.length) throw new EnvelopeError('pack header truncated');
@@ -220,7 +292,6 @@ function decodePackHeaderV2(buf: Buffer): PackEntry[] {
     blobs.push({ length, flags, members });
   }
   if (at.p !== buf.length) throw new EnvelopeError('pack header length mismatch');
-  return blobEntries(blobs);
 }
 
 function decodePackHeaderV1(buf: Buffer): PackEntry[] {

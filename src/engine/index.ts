@@ -67,6 +67,14 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
       }
       return (await p).vault;
     },
+    async listVaults(): Promise<string[]> {
+      const ids = new Set<string>();
+      for await (const o of store.list('vaults/')) {
+        const m = /^vaults\/([^/]+)\/keys\/vault-key$/.exec(o.key);
+        if (m) ids.add(m[1]!);
+      }
+      return [...ids].sort();
+    },
     async close(): Promise<void> {
       closed = true;
       for (const p of vaults.values()) {

@@ -15,7 +15,8 @@ import type { VaultContext } from './vault-context.js';
 
 /** Chunks per pack at most (bounds the header; a pack of tiny chunks would otherwise grow a huge one). */
 const MAX_ENTRIES = 4096;
-const HEADER_ROOM = 64 + 4 + MAX_ENTRIES * PACK_ENTRY_MAX + 1024 + PACK_TRAILER_LEN;
+/** Room for the header envelope twice (its copy, then itself) and the trailer. */
+const HEADER_ROOM = 2 * (64 + 4 + MAX_ENTRIES * PACK_ENTRY_MAX + 1024) + PACK_TRAILER_LEN;
 
 /**
  * Appends blobs to a pack buffer; a full pack is encrypted-header-terminated and put to the store. Only after the
@@ -71,10 +72,11 @@ export class PackWriter {
     const packId = randomBytes(16).toString('hex');
     const header = sealEnvelope(this.ctx.keys.encKey, MAGIC.packHeader, packId, encodePackHeader(blobs));
     let end = this.pos;
-    const pack =
-      header.length + PACK_TRAILER_LEN + end <= buf.length
-        ? buf
-        : Buffer.concat([buf.subarray(0, end), Buffer.alloc(header.length + PACK_TRAILER_LEN)]);
+    const tail = 2 * header.length + PACK_TRAILER_LEN;
+    const pack = tail + end <= buf.length ? buf : Buffer.concat([buf.subarray(0, end), Buffer.alloc(tail)]);
+    // The header twice, byte for byte: a damaged byte in one leaves the other to index the pack by.
+    header.copy(pack, end);
+    end += header.length;
     header.copy(pack, end);
     end += header.length;
     packTrailer(header.length).copy(pack, end);

@@ -35,6 +35,8 @@ export interface ReadResult {
   checkedChunks: number;
   bytesWritten: number;
   badRegions: BadRegion[];
+  /** Packs the backup's chunks were read from (verify re-reads their headers from the store). */
+  packIds: Set<string>;
 }
 
 /** Reads every chunk of a backup in volume order (restore writes it; verify only checks it). */
@@ -61,6 +63,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       checkedChunks: 0,
       bytesWritten: 0,
       badRegions: [],
+      packIds: new Set(),
     };
     if (opts.target) vol = await openTarget(opts.target, size, opts.preserveLargerTarget === true);
     const bad = (offset: number, length: number, reason: string) => {
@@ -185,6 +188,7 @@ export async function readBackup(ctx: VaultContext, opts: ReadOptions): Promise<
       for (let k = 0; k < runs.length; k++) {
         const r = runs[k]!;
         const data = datas[k];
+        res.packIds.add(r.packId);
         if (!data || data.length !== r.length || r.length > SLOT_B) {
           for (const m of r.members)
             bad((first + m.i) * CHUNK_SIZE, chunkLen(m.i), `pack ${r.packId} missing or short`);

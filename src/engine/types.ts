@@ -82,13 +82,38 @@ export interface BadRegion {
   reason: string;
 }
 
+/** A stored object found damaged (a manifest, a pack header), by key, and what is wrong with it. */
+export interface DamagedObject {
+  key: string;
+  reason: string;
+}
+
 export interface VerifyReport {
   backupId: string;
+  /** No bad region and no damaged object. */
   ok: boolean;
+  volumeSize: number;
   chunkCount: number;
   checkedChunks: number;
+  /** Byte ranges of the volume that cannot be restored, merged, in volume order. */
   badRegions: BadRegion[];
+  /**
+   * Metadata found damaged although no chunk is lost through it (yet): a pack header that fails authentication
+   * is hidden by the running engine's index, but a fresh index would have to salvage it.
+   */
+  damagedObjects: DamagedObject[];
   durationMs: number;
+}
+
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** What a vault's manifests say: every readable backup, and each manifest that could not be read. */
+export interface BackupListing {
+  backups: BackupInfo[];
+  damaged: DamagedObject[];
 }
 
 export interface BackupInfo {
@@ -132,15 +157,33 @@ export interface VaultEngine {
   readonly leaseTtlMs: number;
   backup(req: BackupRequest): Promise<BackupStats>;
   restore(req: RestoreRequest): Promise<RestoreStats>;
-  verify(backupId: string): Promise<VerifyReport>;
+  verify(backupId: string, opts?: VerifyOptions): Promise<VerifyReport>;
   deleteBackup(backupId: string): Promise<void>;
+  /** Every backup whose manifest reads (scanBackups().backups): a damaged manifest affects no other. */
   listBackups(): Promise<BackupInfo[]>;
+  /** Every backup whose manifest reads, and each manifest that does not, with the reason. */
+  scanBackups(): Promise<BackupListing>;
   getBackup(backupId: string): Promise<BackupInfo>;
   gc(): Promise<GcStats>;
   usage(): Promise<VaultUsage>;
+  /**
+   * Stores a small encrypted, authenticated record under `name` (replacing one of the same name): what the
+   * catalog needs to re-create this vault's entries after a catalog loss. The engine does not read it.
+   */
+  putRecord(name: string, data: Uint8Array): Promise<void>;
+  deleteRecord(name: string): Promise<void>;
+  /** Every record that reads, and each one that does not (damaged), with the reason. */
+  listRecords(): Promise<RecordListing>;
+}
+
+export interface RecordListing {
+  records: Array<{ name: string; data: Buffer }>;
+  damaged: DamagedObject[];
 }
 
 export interface Engine {
   vault(vaultId: string): Promise<VaultEngine>;
+  /** Ids of the vaults the object store holds (those with a vault key), for catalog-loss recovery. */
+  listVaults(): Promise<string[]>;
   close(): Promise<void>;
 }

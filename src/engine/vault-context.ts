@@ -5,16 +5,14 @@ import {
   EnvelopeError,
   MAGIC,
   type ManifestMeta,
-  PACK_TRAILER_LEN,
-  type PackEntry,
   decodeManifest,
-  decodePackHeader,
   decodeSegment,
   keyedHex,
   openEnvelope,
 } from './format.js';
 import type { VaultKeys } from './keys.js';
 import type { Leases } from './leases.js';
+import { type PackHeaderRead, readPackHeader } from './pack-header.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface Condemned {
@@ -40,6 +38,9 @@ export class VaultContext {
   }
   manifestKey(backupId: string): string {
     return `${this.prefix}backups/${this.manifestName(backupId)}`;
+  }
+  recordKey(name: string): string {
+    return `${this.prefix}records/${keyedHex(this.keys.nameKey, `record ${name}`)}`;
   }
   segmentKey(hex: string): string {
     return `${this.prefix}segments/${hex}`;
@@ -86,24 +87,9 @@ export class VaultContext {
     return decodeSegment(plain);
   }
 
-  async readPackHeader(packId: string, size: number): Promise<PackEntry[]> {
-    const key = this.packKey(packId);
-    const tailLen = Math.min(size, 64 * 1024);
-    let tail = await this.store.get(key, { offset: size - tailLen, length: tailLen });
-    const magic = tail.length < PACK_TRAILER_LEN ? '' : tail.toString('latin1', tail.length - 8);
-    const version = magic === MAGIC.pack ? 2 : magic === MAGIC.packV1 ? 1 : 0;
-    if (version === 0) throw new EnvelopeError(`pack ${packId}: bad trailer`);
-    const hlen = tail.readUInt32LE(tail.length - PACK_TRAILER_LEN);
-    if (hlen + PACK_TRAILER_LEN > size) throw new EnvelopeError(`pack ${packId}: bad header length`);
-    if (hlen + PACK_TRAILER_LEN > tail.length) {
-      tail = await this.store.get(key, {
-        offset: size - hlen - PACK_TRAILER_LEN,
-        length: hlen + PACK_TRAILER_LEN,
-      });
-    }
-    const env = tail.subarray(tail.length - PACK_TRAILER_LEN - hlen, tail.length - PACK_TRAILER_LEN);
-    const headerMagic = version === 2 ? MAGIC.packHeader : MAGIC.packHeaderV1;
-    return decodePackHeader(openEnvelope(this.keys.encKey, headerMagic, packId, env), version);
+  /** The pack's header, from its copy or salvaged when damaged (see pack-header.ts). */
+  readPackHeader(packId: string, size: number, opts: { checkCopy?: boolean } = {}): Promise<PackHeaderRead> {
+    return readPackHeader(this.store, this.keys.encKey, this.packKey(packId), packId, size, opts);
   }
 
   /**
@@ -115,8 +101,9 @@ export class VaultContext {
     unreadable: Set<string>;
   }> {
     const known = await this.index.knownPacks();
+    // Packs indexed from a salvaged header stay off-limits to GC, sync after sync.
+    const unreadable = await this.index.damagedPacks();
     const packs = new Map<string, { size: number; lastModified: Date }>();
-    const unreadable = new Set<string>();
     const toLoad: Array<[string, number]> = [];
     for await (const o of this.store.list(`${this.prefix}packs/`)) {
       const id = o.key.slice(o.key.lastIndexOf('/') + 1);
@@ -129,7 +116,9 @@ export class VaultContext {
       await Promise.all(
         toLoad.slice(i, i + 8).map(async ([id, size]) => {
           try {
-            await this.index.addPack(id, size, await this.readPackHeader(id, size));
+            const h = await this.readPackHeader(id, size);
+            await this.index.addPack(id, size, h.entries, h.salvaged);
+            if (h.salvaged) unreadable.add(id);
           } catch (e) {
             if (e instanceof ObjectNotFoundError) packs.delete(id);
             else unreadable.add(id);

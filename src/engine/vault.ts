@@ -1,18 +1,30 @@
 import { ObjectNotFoundError } from '../objects/index.js';
 import { checkBackupId, runBackup, wrapError } from './backup.js';
 import { CorruptDataError } from './errors.js';
-import type { ManifestMeta } from './format.js';
+import {
+  EnvelopeError,
+  MAGIC,
+  type ManifestMeta,
+  decodeRecord,
+  encodeRecord,
+  openEnvelope,
+  sealEnvelope,
+} from './format.js';
 import { runGc } from './gc.js';
 import { readBackup } from './restore.js';
 import type {
   BackupInfo,
+  BackupListing,
   BackupRequest,
   BackupStats,
+  DamagedObject,
   GcStats,
+  RecordListing,
   RestoreRequest,
   RestoreStats,
   VaultEngine,
   VaultUsage,
+  VerifyOptions,
   VerifyReport,
 } from './types.js';
 import type { VaultContext } from './vault-context.js';
@@ -71,17 +83,27 @@ export class Vault implements VaultEngine {
     };
   }
 
-  async verify(backupId: string): Promise<VerifyReport> {
+  async verify(backupId: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
     const t0 = performance.now();
     checkBackupId(backupId);
     try {
-      const r = await readBackup(this.ctx, { backupId, target: null, verifyIds: true, collect: true });
+      const r = await readBackup(this.ctx, {
+        backupId,
+        target: null,
+        verifyIds: true,
+        collect: true,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      const damagedObjects = await this.checkPackHeaders(r.packIds);
       return {
         backupId,
-        ok: r.badRegions.length === 0,
+        ok: r.badRegions.length === 0 && damagedObjects.length === 0,
+        volumeSize: r.volumeSize,
         chunkCount: r.chunkCount,
         checkedChunks: r.checkedChunks,
         badRegions: r.badRegions,
+        damagedObjects,
         durationMs: Math.round(performance.now() - t0),
       };
     } catch (e) {
@@ -90,14 +112,37 @@ export class Vault implements VaultEngine {
         return {
           backupId,
           ok: false,
+          volumeSize: 0,
           chunkCount: 0,
           checkedChunks: 0,
           badRegions: [{ offset: 0, length: 0, reason: e.reason }],
+          damagedObjects: [{ key: this.ctx.manifestKey(backupId), reason: e.reason }],
           durationMs: Math.round(performance.now() - t0),
         };
       }
       throw e;
     }
+  }
+
+  /**
+   * Re-reads the headers of the packs a backup's chunks came from: the index cache was built from them once,
+   * so damage since then would otherwise show only when an index is rebuilt.
+   */
+  private async checkPackHeaders(packIds: Set<string>): Promise<DamagedObject[]> {
+    const out: DamagedObject[] = [];
+    for (const id of [...packIds].sort()) {
+      const key = this.ctx.packKey(id);
+      try {
+        const { size } = await this.ctx.store.head(key);
+        const h = await this.ctx.readPackHeader(id, size, { checkCopy: true });
+        if (h.damage) out.push({ key, reason: h.damage });
+      } catch (e) {
+        if (e instanceof ObjectNotFoundError) continue; // repacked meanwhile: its chunks were read elsewhere
+        if (e instanceof EnvelopeError) out.push({ key, reason: e.message });
+        else throw wrapError(e);
+      }
+    }
+    return out;
   }
 
   /** Removes the backup's manifest (idempotent); the data only it used is reclaimed by gc(). */
@@ -115,22 +160,30 @@ export class Vault implements VaultEngine {
     return info(await this.ctx.loadManifest(backupId));
   }
 
-  /** Every committed backup, read from the object store alone (catalog-loss recovery). Oldest first. */
   async listBackups(): Promise<BackupInfo[]> {
-    const out: BackupInfo[] = [];
+    return (await this.scanBackups()).backups;
+  }
+
+  /** Every committed backup, read from the object store alone (catalog-loss recovery). Oldest first. */
+  async scanBackups(): Promise<BackupListing> {
+    const backups: BackupInfo[] = [];
+    const damaged: DamagedObject[] = [];
     try {
       for await (const o of this.ctx.store.list(`${this.ctx.prefix}backups/`)) {
         try {
-          out.push(info(await this.ctx.loadManifestByKey(o.key)));
+          backups.push(info(await this.ctx.loadManifestByKey(o.key)));
         } catch (e) {
           if (e instanceof ObjectNotFoundError) continue;
-          throw new CorruptDataError(0, 0, `manifest ${o.key} is unreadable: ${(e as Error).message}`);
+          if (!(e instanceof EnvelopeError || e instanceof SyntaxError || e instanceof RangeError)) throw e;
+          // One damaged manifest costs its own backup only.
+          damaged.push({ key: o.key, reason: `manifest is unreadable: ${e.message}` });
         }
       }
     } catch (e) {
       throw wrapError(e);
     }
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    backups.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    return { backups, damaged: damaged.sort((a, b) => (a.key < b.key ? -1 : 1)) };
   }
 
   gc(): Promise<GcStats> {
@@ -143,6 +196,54 @@ export class Vault implements VaultEngine {
         this.gcRunning = null;
       });
     return this.gcRunning;
+  }
+
+  async putRecord(name: string, data: Uint8Array): Promise<void> {
+    const key = this.ctx.recordKey(name);
+    const context = key.slice(key.lastIndexOf('/') + 1);
+    try {
+      await this.ctx.store.put(
+        key,
+        sealEnvelope(this.ctx.keys.encKey, MAGIC.record, context, encodeRecord(name, data)),
+      );
+    } catch (e) {
+      throw wrapError(e);
+    }
+  }
+
+  async deleteRecord(name: string): Promise<void> {
+    try {
+      await this.ctx.store.delete(this.ctx.recordKey(name));
+    } catch (e) {
+      throw wrapError(e);
+    }
+  }
+
+  async listRecords(): Promise<RecordListing> {
+    const records: RecordListing['records'] = [];
+    const damaged: DamagedObject[] = [];
+    try {
+      for await (const o of this.ctx.store.list(`${this.ctx.prefix}records/`)) {
+        const context = o.key.slice(o.key.lastIndexOf('/') + 1);
+        try {
+          const r = decodeRecord(
+            openEnvelope(this.ctx.keys.encKey, MAGIC.record, context, await this.ctx.store.get(o.key)),
+          );
+          // The name is keyed into the object's key: a record copied under another name does not pass.
+          if (this.ctx.recordKey(r.name) !== o.key)
+            throw new EnvelopeError('record stored under another name');
+          records.push(r);
+        } catch (e) {
+          if (e instanceof ObjectNotFoundError) continue;
+          if (!(e instanceof EnvelopeError)) throw e;
+          damaged.push({ key: o.key, reason: `record is unreadable: ${e.message}` });
+        }
+      }
+    } catch (e) {
+      throw wrapError(e);
+    }
+    records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { records, damaged };
   }
 
   async usage(): Promise<VaultUsage> {

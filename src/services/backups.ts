@@ -77,7 +77,15 @@ export class BackupService {
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
     await this.get(projectId, id);
     await this.deps.uow.run((r) => r.backups.updateBackup(id, { name, updatedAt: this.deps.timestamp() }));
+    await this.recordChanged(id);
     return this.get(projectId, id);
+  }
+
+  /** A renamed backup's catalog record follows (a failure costs the rebuild the new name only). */
+  private async recordChanged(id: string): Promise<void> {
+    await this.deps.records?.backupCommitted(id).catch((err) => {
+      this.deps.log?.warn({ err, backupId: id }, 'catalog record not rewritten');
+    });
   }
 
   /** Name and/or description (Cinder's update sets both; CBR's own update renames only). */
@@ -94,6 +102,7 @@ export class BackupService {
         updatedAt: this.deps.timestamp(),
       }),
     );
+    await this.recordChanged(id);
     return this.get(projectId, id);
   }
 
@@ -138,6 +147,7 @@ export class BackupService {
       await r.backups.insertBackups([backup]);
     });
     await this.vaults.refreshUsage(vault.id).catch(() => undefined);
+    await this.recordChanged(backup.id);
     return (await this.deps.repos.backups.getBackup(backup.id)) ?? backup;
   }
 
@@ -407,6 +417,7 @@ export class BackupService {
       ve,
       disks.map((d) => d.engineBackupId!),
     );
+    await this.deps.records?.backupDeleted(top.vaultId, top.id);
     // Its data is gone: the rows, the checkpoint's status and the log follow in one transaction.
     await this.deps.uow.run(async (r) => {
       await r.backups.deleteBackupRows([...children.map((c) => c.id), top.id]);

@@ -22,6 +22,11 @@ export interface CbrDeps {
   /** The engine is opened after the services are built (serve), so it is looked up when needed. */
   engine: () => EnginePort | null;
   log?: Pick<Logger, 'warn' | 'error' | 'info'>;
+  /** Writes each committed backup's catalog record into its vault (catalog-loss recovery). */
+  records?: {
+    backupCommitted(backupId: string): Promise<void>;
+    backupDeleted(vaultId: string, backupId: string): Promise<void>;
+  };
 }
 
 export const newId = (): string => randomUUID();

@@ -486,6 +486,11 @@ export class CheckpointService {
     }
     const settled = await this.settle(top);
     await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    // The catalog record makes the backup recoverable by `opencbr catalog rebuild`; without it, only what
+    // the manifests' labels say is.
+    await this.deps.records?.backupCommitted(top.id).catch((err) => {
+      this.deps.log?.warn({ err, backupId: top.id }, 'catalog record not written');
+    });
     if (settled.status === 'available')
       await this.oplogs.succeed(operationLogId, { incremental: settled.incremental });
     else

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import { timestampsOf } from '../domain/ports/clock.js';
 import { BackupService, type DeleteJobPayload, type RestoreJobPayload } from './backups.js';
+import { CatalogRecords } from './catalog-records.js';
 import type { CbrDeps } from './cbr-deps.js';
 import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
 import type { EnginePort } from './engine-port.js';
@@ -12,6 +13,7 @@ import { OperationLogService } from './oplogs.js';
 import { reconcile } from './reconciler.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
+import { type VerifyJobPayload, VerifyService } from './verify.js';
 
 export interface CbrServices {
   /** The repositories the services read through (the backups one behind the read cache on SQLite). */
@@ -20,6 +22,7 @@ export interface CbrServices {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  verify: VerifyService;
 }
 
 declare module '../context.js' {
@@ -31,10 +34,11 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const vaults = new VaultService(deps, operationLogs);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
-  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs };
+  const verify = new VerifyService(deps, backups, vaults, operationLogs);
+  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, verify };
 }
 
-/** Service factory for openContext: builds the services and registers the `backup`, `restore`, `delete` jobs. */
+/** Service factory for openContext: builds the services and registers their jobs. */
 export function cbrServiceFactory(ctx: AppContext): void {
   const deps: CbrDeps = {
     repos: ctx.catalog.cbr,
@@ -46,6 +50,12 @@ export function cbrServiceFactory(ctx: AppContext): void {
     engine: () => ctx.engine as EnginePort | null,
     log: ctx.log,
   };
+  deps.records = new CatalogRecords(deps, async (projectId) => {
+    const p = await ctx.identity.getProject({ id: projectId }).catch(() => null);
+    if (!p) return null;
+    const d = await ctx.identity.getDomain(p.domainId).catch(() => null);
+    return { id: p.id, name: p.name, domainId: p.domainId, domainName: d?.name ?? 'Default' };
+  });
   const s = createCbrServices(deps);
   Object.assign(ctx.services, s);
   ctx.jobs.register<BackupJobPayload>('backup', {
@@ -59,6 +69,10 @@ export function cbrServiceFactory(ctx: AppContext): void {
   ctx.jobs.register<GcJobPayload>('gc', {
     run: (j) => runGcJob(deps, j),
     recover: (job, reason) => recoverGcJob(job, reason),
+  });
+  ctx.jobs.register<VerifyJobPayload>('verify', {
+    run: (j) => s.verify.runVerifyJob(j),
+    recover: (job, reason, error) => s.verify.recoverVerifyJob(job, reason, error),
   });
   ctx.jobs.register<VaultDeleteJobPayload>(VAULT_DELETE_JOB, {
     run: (j) => runVaultDeleteJob(deps, s.operationLogs, j),

@@ -175,7 +175,7 @@ export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
       target_resource_id: o.targetResourceId,
       target_resource_name: o.targetResourceName,
     };
-  } else {
+  } else if (o.operationType === 'delete') {
     extra.delete = { backup_id: o.backupId, backup_name: o.backupName };
   }
   return {

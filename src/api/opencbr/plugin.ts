@@ -1,20 +1,25 @@
 import { Type } from '@fastify/type-provider-typebox';
-// opencbr's own inventory API: the operator declares volumes (image files / block devices) and servers.
+// opencbr's own API: the operator declares volumes (image files / block devices) and servers; backups are
+// verified (read back and checked) by a durable job whose operation log names every bad byte range.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requireProjectAuth } from '../auth.js';
 import { sendCbrError } from './errors.js';
 import {
+  BackupParams,
   CbrError,
   IdParams,
   ListQuery,
+  OplogParams,
   ProjectParams,
   ServerCreate,
   ServerView,
+  VerifyOpLogView,
+  VerifyStarted,
   VolumeCreate,
   VolumeView,
 } from './schemas.js';
-import { serverView, volumeView } from './views.js';
+import { serverView, verifyOplogView, volumeView } from './views.js';
 
 const errors = { 400: CbrError, 401: CbrError, 403: CbrError, 404: CbrError };
 
@@ -172,6 +177,48 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
     async (request, reply) => {
       await ctx.inventory.deleteServer(request.params.project_id, request.params.id);
       return reply.code(204).send();
+    },
+  );
+  const verifyTags = ['opencbr verification'];
+  app.post<{ Params: BackupParams }>(
+    `${base}/backups/:backup_id/verify`,
+    {
+      preValidation: auth,
+      schema: {
+        tags: verifyTags,
+        summary:
+          'Verify a backup: read every chunk of it (each disk of a server backup) back and check it, as a job',
+        params: BackupParams,
+        response: { 202: VerifyStarted, ...errors, 409: CbrError },
+      },
+    },
+    async (request, reply) => {
+      const { operationLogId } = await ctx.services.verify.start(
+        request.params.project_id,
+        request.params.backup_id,
+      );
+      return reply.code(202).send({ operation_log_id: operationLogId, job_id: operationLogId });
+    },
+  );
+
+  app.get<{ Params: OplogParams }>(
+    `${base}/operation-logs/:operation_log_id`,
+    {
+      preValidation: auth,
+      schema: {
+        tags: verifyTags,
+        summary:
+          'Show a verify operation log: progress, then each bad region by disk, byte offset and length',
+        params: OplogParams,
+        response: { 200: Type.Object({ operation_log: VerifyOpLogView }), ...errors },
+      },
+    },
+    async (request) => {
+      const { log, result } = await ctx.services.verify.get(
+        request.params.project_id,
+        request.params.operation_log_id,
+      );
+      return { operation_log: verifyOplogView(log, result) };
     },
   );
 }

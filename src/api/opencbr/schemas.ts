@@ -1,5 +1,5 @@
-// opencbr inventory API wire shapes.
-import { type Static, Type } from '@fastify/type-provider-typebox';
+// opencbr's own API wire shapes: the inventory, and backup verification.
+import { type Static, type TSchema, Type } from '@fastify/type-provider-typebox';
 
 export const ProjectParams = Type.Object({ project_id: Type.String({ maxLength: 64 }) });
 export const IdParams = Type.Object({
@@ -73,3 +73,73 @@ export const ServerView = Type.Object({
 });
 
 export const CbrError = Type.Object({ error_code: Type.String(), error_msg: Type.String() });
+
+export const BackupParams = Type.Object({
+  project_id: Type.String({ maxLength: 64 }),
+  backup_id: Type.String({ maxLength: 64 }),
+});
+export type BackupParams = Static<typeof BackupParams>;
+
+export const OplogParams = Type.Object({
+  project_id: Type.String({ maxLength: 64 }),
+  operation_log_id: Type.String({ maxLength: 64 }),
+});
+export type OplogParams = Static<typeof OplogParams>;
+
+export const VerifyStarted = Type.Object({
+  operation_log_id: Type.String({ description: 'poll GET /opencbr/v1/{project_id}/operation-logs/{id}' }),
+  job_id: Type.String({ description: 'the durable job running the verification (the same id)' }),
+});
+
+const N = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const BadRegionView = Type.Object({
+  offset: Type.Integer({ description: 'byte offset in the disk' }),
+  length: Type.Integer({ description: 'bytes' }),
+  reason: Type.String(),
+});
+
+export const VerifyDiskView = Type.Object({
+  backup_id: Type.String({
+    description: 'the disk backup (a server backup child, or the volume backup itself)',
+  }),
+  resource_id: Type.String(),
+  resource_name: Type.String(),
+  volume_bytes: Type.Integer(),
+  verified_bytes: Type.Integer(),
+  bad_regions: Type.Array(BadRegionView),
+  damaged_objects: Type.Array(
+    Type.Object({ key: Type.String(), reason: Type.String() }, { description: 'damaged but still readable' }),
+  ),
+  error: N(Type.String()),
+});
+
+/** CBR's ShowOpLog shape, with opencbr's own `verify` section. */
+export const VerifyOpLogView = Type.Object({
+  id: Type.String(),
+  project_id: Type.String(),
+  created_at: Type.String(),
+  started_at: Type.String(),
+  updated_at: Type.String(),
+  ended_at: N(Type.String()),
+  status: Type.String({ description: 'waiting | running | success | failed' }),
+  operation_type: Type.Literal('verify'),
+  checkpoint_id: N(Type.String()),
+  policy_id: N(Type.String()),
+  provider_id: Type.String(),
+  vault_id: N(Type.String()),
+  vault_name: N(Type.String()),
+  error_info: Type.Object({ code: N(Type.String()), message: N(Type.String()) }),
+  extra_info: Type.Object({
+    common: Type.Object({ progress: Type.Integer(), request_id: Type.String(), task_id: N(Type.String()) }),
+    resource: Type.Object({ id: Type.String(), type: Type.String(), name: Type.String() }),
+    verify: Type.Object({
+      backup_id: Type.String(),
+      backup_name: Type.String(),
+      total_bytes: N(Type.Integer()),
+      verified_bytes: N(Type.Integer()),
+      summary: N(Type.String()),
+      disks: Type.Array(VerifyDiskView),
+    }),
+  }),
+});

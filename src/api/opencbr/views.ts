@@ -1,5 +1,8 @@
-// Inventory domain objects → opencbr wire shapes.
+// Inventory domain objects and verify operation logs → opencbr wire shapes.
+import type { OperationLog } from '../../domain/cbr-model.js';
+import { providerIdOf } from '../../domain/cbr-rules.js';
 import type { Server, Volume } from '../../domain/inventory.js';
+import type { VerifyResult } from '../../services/verify.js';
 
 const GiB = 1024 ** 3;
 
@@ -35,4 +38,54 @@ export function serverView(s: Server) {
     created_at: s.createdAt,
     updated_at: s.updatedAt,
   };
+}
+
+/** A verify operation log in CBR's ShowOpLog shape; `result` is what the finished job found. */
+export function verifyOplogView(o: OperationLog, result: VerifyResult | null) {
+  return {
+    id: o.id,
+    project_id: o.projectId,
+    created_at: oplogTime(o.createdAt),
+    started_at: oplogTime(o.startedAt),
+    updated_at: oplogTime(o.updatedAt),
+    ended_at: o.endedAt === null ? null : oplogTime(o.endedAt),
+    status: o.status,
+    operation_type: 'verify' as const,
+    checkpoint_id: o.checkpointId,
+    policy_id: null,
+    provider_id: providerIdOf(o.providerKind),
+    vault_id: o.vaultId,
+    vault_name: o.vaultName,
+    error_info: { code: o.errorCode, message: o.errorMessage },
+    extra_info: {
+      common: { progress: o.progress, request_id: o.id, task_id: o.id },
+      resource: {
+        id: o.resourceId,
+        type: o.providerKind === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume',
+        name: o.resourceName,
+      },
+      verify: {
+        backup_id: o.backupId,
+        backup_name: o.backupName,
+        total_bytes: result?.totalBytes ?? null,
+        verified_bytes: result?.verifiedBytes ?? null,
+        summary: result?.summary ?? null,
+        disks: (result?.disks ?? []).map((d) => ({
+          backup_id: d.backupId,
+          resource_id: d.resourceId,
+          resource_name: d.resourceName,
+          volume_bytes: d.volumeBytes,
+          verified_bytes: d.verifiedBytes,
+          bad_regions: d.badRegions,
+          damaged_objects: d.damagedObjects,
+          error: d.error,
+        })),
+      },
+    },
+  };
+}
+
+/** Operation-log timestamps as CBR writes them: `2020-02-23T01:00:32Z`. */
+function oplogTime(ts: string): string {
+  return `${ts.slice(0, 19)}Z`;
 }

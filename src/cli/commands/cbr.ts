@@ -6,8 +6,9 @@ import { BUSY } from '../../domain/backup-status.js';
 import { resourceKindOf, resourceTypeOf } from '../../domain/resource-types.js';
 import type { GlobalOptions } from '../admin-context.js';
 import { printObject, printRows } from '../output.js';
+import { registerBackupVerify } from './backup-verify.js';
 
-interface ConnOptions {
+export interface ConnOptions {
   url?: string;
   user?: string;
   password?: string;
@@ -84,7 +85,16 @@ export class CbrClient {
   }
 
   async call(method: string, path: string, body?: unknown): Promise<J> {
-    const r = await fetch(`${this.base}/v3/${this.projectId}${path}`, {
+    return this.send(method, `/v3/${this.projectId}${path}`, body);
+  }
+
+  /** opencbr's own API: `path` is relative to /opencbr/v1/{project_id}. */
+  async opencbr(method: string, path: string, body?: unknown): Promise<J> {
+    return this.send(method, `/opencbr/v1/${this.projectId}${path}`, body);
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<J> {
+    const r = await fetch(`${this.base}${path}`, {
       method,
       headers: {
         'x-auth-token': this.token,
@@ -100,7 +110,7 @@ export class CbrClient {
   }
 }
 
-function connOptions(cmd: Command): Command {
+export function connOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--url <url>', 'opencbr endpoint').env('OPENCBR_URL'))
     .addOption(new Option('--user <name>', 'user name').env('OPENCBR_USER'))
@@ -111,10 +121,10 @@ function connOptions(cmd: Command): Command {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((s) => s.length > 0)];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One line per backup, redrawn in place on a terminal; plain lines otherwise. */
-class ProgressDisplay {
+export class ProgressDisplay {
   private lines = 0;
   private last = '';
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
@@ -282,7 +292,8 @@ export function registerCbrCommands(program: Command, globals: () => GlobalOptio
     },
   );
 
-  const backup = program.command('backup').description('CBR backups: list, show, restore, delete');
+  const backup = program.command('backup').description('CBR backups: list, show, restore, verify, delete');
+  registerBackupVerify(backup, globals);
   connOptions(
     backup
       .command('list')
