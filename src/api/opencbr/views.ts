@@ -2,6 +2,7 @@
 import type { OperationLog } from '../../domain/cbr-model.js';
 import { providerIdOf } from '../../domain/cbr-rules.js';
 import type { Server, Volume } from '../../domain/inventory.js';
+import { resourceTypeOf } from '../../domain/resource-types.js';
 import type { VerifyResult } from '../../services/verify.js';
 
 const GiB = 1024 ** 3;
@@ -61,7 +62,7 @@ export function verifyOplogView(o: OperationLog, result: VerifyResult | null) {
       common: { progress: o.progress, request_id: o.id, task_id: o.id },
       resource: {
         id: o.resourceId,
-        type: o.providerKind === 'server' ? 'OS::Nova::Server' : 'OS::Cinder::Volume',
+        type: resourceTypeOf(o.providerKind),
         name: o.resourceName,
       },
       verify: {
