@@ -62,24 +62,20 @@ export async function reconcile(
     (b) => b.parentId === null && !live.backups.has(b.id) && !vaultGoing.has(b.vaultId),
   );
   for (const b of stuck) {
-    if (isBackingUp(b.status)) {
+    const kind: 'backup' | 'delete' | null = isBackingUp(b.status)
+      ? 'backup'
+      : DELETING.includes(b.status)
+        ? 'delete'
+        : null;
+    if (kind !== null) {
       await requeue(
         deps,
         oplogs,
         b,
-        'backup',
-        logFor('backup', (o) => o.backupId === b.id),
+        kind,
+        logFor(kind, (o) => o.backupId === b.id),
       );
-      report.requeued.push(`backup ${b.id}`);
-    } else if (DELETING.includes(b.status)) {
-      await requeue(
-        deps,
-        oplogs,
-        b,
-        'delete',
-        logFor('delete', (o) => o.backupId === b.id),
-      );
-      report.requeued.push(`delete ${b.id}`);
+      report.requeued.push(`${kind} ${b.id}`);
     } else {
       const log = logFor('restore', (o) => o.backupId === b.id);
       await deps.uow.run(async (r) => {
