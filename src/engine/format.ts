@@ -241,21 +241,7 @@ function decodePackHeaderV2(buf: Buffer): PackEntry[] {
  * undecodable one, each entry still to be proven by its blob's AEAD; format 1: every fixed-size entry).
  */
 export function salvagePackHeader(buf: Buffer, version: 1 | 2): PackEntry[] {
-  if (version === 1) {
-    const out: PackEntry[] = [];
-    for (let p = 4; p + PACK_ENTRY_LEN_V1 <= buf.length; p += PACK_ENTRY_LEN_V1) {
-      out.push({
-        id: Buffer.from(buf.subarray(p, p + 32)),
-        offset: buf.readUInt32LE(p + 32),
-        length: buf.readUInt32LE(p + 36),
-        rawLength: buf.readUInt32LE(p + 40),
-        flags: buf[p + 44]! & FLAG_ZSTD,
-        inner: 0,
-        group: null,
-      });
-    }
-    return out;
-  }
+  if (version === 1) return entriesV1(buf, Math.floor(Math.max(0, buf.length - 4) / PACK_ENTRY_LEN_V1));
   return blobEntries(parseBlobsV2(buf).blobs);
 }
 
@@ -297,6 +283,11 @@ function parseBlobsInto(buf: Buffer, blobs: PackBlob[]): void {
 function decodePackHeaderV1(buf: Buffer): PackEntry[] {
   const n = buf.readUInt32LE(0);
   if (buf.length !== 4 + n * PACK_ENTRY_LEN_V1) throw new EnvelopeError('pack header length mismatch');
+  return entriesV1(buf, n);
+}
+
+/** The first `n` fixed-size format-1 entries after the 4-byte count (the caller has checked they fit). */
+function entriesV1(buf: Buffer, n: number): PackEntry[] {
   const out: PackEntry[] = [];
   for (let i = 0, p = 4; i < n; i++, p += PACK_ENTRY_LEN_V1) {
     out.push({
