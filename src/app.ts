@@ -18,7 +18,7 @@ import { openapiRouteSchema } from './api/openapi-schema.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
 import type { AppContext } from './context.js';
 import { AppError } from './domain/errors.js';
-import { checkRequestText } from './domain/text-rules.js';
+import { checkRequestText, jsonTextNeedsCheck } from './domain/text-rules.js';
 
 export type App = FastifyInstance;
 export type { ErrorRenderer };
@@ -162,7 +162,7 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
         return;
       }
       try {
-        checkRequestText(parsed, '');
+        if (jsonTextNeedsCheck(text)) checkRequestText(parsed, '');
       } catch (refused) {
         done(refused as Error, undefined);
         return;

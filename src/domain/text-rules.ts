@@ -9,6 +9,8 @@ const NUL = /\u0000/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// A JSON escape, or a character CONTROL refuses that JSON lets through unescaped.
+const ESCAPE_OR_C1 = /[\\\u007f-\u009f]/;
 
 /** Why `s` cannot be stored as text, or null when it can. */
 export function textProblem(s: string): string | null {
@@ -30,6 +32,15 @@ export function isNameKey(key: string): boolean {
 function refuse(at: string, problem: string): AppError {
   const field = at === '' ? 'body' : at;
   return new AppError('validation', `Invalid parameter ${field}: ${problem}`, { field });
+}
+
+/**
+ * Whether a JSON text, decoded from valid UTF-8, can hold a string checkRequestText refuses. Such a string
+ * needs an escape (`\u0000`, `\n`, a lone `\ud800`) or a raw U+007F–U+009F: JSON refuses raw U+0000–U+001F in
+ * strings, and valid UTF-8 has no lone surrogate. One native scan instead of walking every value of a large body.
+ */
+export function jsonTextNeedsCheck(text: string): boolean {
+  return ESCAPE_OR_C1.test(text);
 }
 
 /**
