@@ -1,5 +1,5 @@
 import type { Backup, BackupStatus, Vault } from '../src/domain/cbr-model.js';
-import { microsToTimestamp } from '../src/domain/cbr-rules.js';
+import { microsToTimestamp, newVault } from '../src/domain/cbr-rules.js';
 // Synthetic catalog content for the ListBackups reference tests and the API benchmark: realistic spreads of
 // vaults, resources, statuses, names and timestamps (with deliberate ties), inserted through the catalog module.
 import type { CbrRepositories } from '../src/domain/ports/cbr-repositories.js';
@@ -68,31 +68,17 @@ export async function seedBackups(
   const t0 = Date.UTC(2025, 0, 1) * 1000;
   for (let i = 0; i < (opts.vaultCount ?? 5); i++) {
     const id = uuidFrom(rand);
-    const v: Vault = {
+    const v: Vault = newVault({
       id,
       projectId: opts.projectId,
       userId: null,
       name: `seed-vault-${i}`,
       description: null,
       objectType: i % 2 === 0 ? 'disk' : 'server',
-      protectType: 'backup',
-      consistentLevel: 'crash_consistent',
-      chargingMode: 'post_paid',
       sizeGb: 10 * (i + 1),
-      usedBytes: 0,
-      status: 'available',
       enterpriseProjectId: i === 0 ? 'ep-1' : '0',
-      backupPolicyId: null,
-      autoBind: false,
-      autoExpand: false,
-      smnNotify: true,
-      threshold: 80,
-      locked: false,
-      availabilityZone: null,
       createdAt: microsToTimestamp(t0 + i),
-      updatedAt: microsToTimestamp(t0 + i),
-      resources: [],
-    };
+    });
     await store.vaults.insertVault(v);
     // Usage from 0% to ~95% so that used_percent selects a subset of vaults.
     v.usedBytes = Math.floor(((i * 23) % 100) * 0.01 * v.sizeGb * 1024 ** 3);

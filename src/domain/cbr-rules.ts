@@ -1,7 +1,7 @@
 // Rules of the backup lifecycle: which backups may be restored or deleted, how a checkpoint's status follows
 // from its backups. Plain functions, no I/O.
 import { isBackingUp } from './backup-status.js';
-import type { Backup, BackupStatus, CheckpointStatus, ResourceKind } from './cbr-model.js';
+import type { Backup, BackupStatus, CheckpointStatus, ResourceKind, Vault } from './cbr-model.js';
 
 export function canRestore(b: Pick<Backup, 'status'>): boolean {
   return b.status === 'available';
@@ -65,6 +65,39 @@ export function kindOfProvider(id: string): ResourceKind | null {
  */
 export function backupProviderId(b: { resourceKind: ResourceKind; parentId: string | null }): string {
   return b.parentId !== null ? PROVIDER_SERVER : providerIdOf(b.resourceKind);
+}
+
+/**
+ * The fields a vault's maker must choose; everything else takes a new vault's defaults. Give optional fields a
+ * value or leave them out: an explicit `undefined` would replace the default.
+ */
+export type NewVault = Pick<
+  Vault,
+  'id' | 'projectId' | 'userId' | 'name' | 'description' | 'objectType' | 'createdAt'
+> &
+  Partial<Vault>;
+
+/** A vault record with the defaults of a vault created without options (backup, crash-consistent, post-paid). */
+export function newVault(fields: NewVault): Vault {
+  return {
+    protectType: 'backup',
+    consistentLevel: 'crash_consistent',
+    chargingMode: 'post_paid',
+    sizeGb: 10485760,
+    usedBytes: 0,
+    status: 'available',
+    enterpriseProjectId: '0',
+    backupPolicyId: null,
+    autoBind: false,
+    autoExpand: false,
+    smnNotify: true,
+    threshold: 80,
+    locked: false,
+    availabilityZone: null,
+    updatedAt: fields.createdAt,
+    resources: [],
+    ...fields,
+  };
 }
 
 // The services take the canonical timestamp from the lifecycle rules; it is defined with the other time forms.

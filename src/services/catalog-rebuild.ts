@@ -4,7 +4,7 @@
 // the vault (a readable manifest) are registered; entries already in the catalog are left as they are, so a
 // rebuild can be run again, or into a catalog that lost only part of its rows.
 import type { Backup, Checkpoint, ResourceKind, Vault } from '../domain/cbr-model.js';
-import { bytesToGb, microsToTimestamp, nowTimestamp } from '../domain/cbr-rules.js';
+import { bytesToGb, microsToTimestamp, newVault, nowTimestamp } from '../domain/cbr-rules.js';
 import type { Server, Volume } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import { type BackupRecordV1, type ProjectInfo, RECORD_VERSION } from './catalog-records.js';
@@ -222,31 +222,20 @@ async function fromLabels(
     await ensureProject(deps, report, fallbackProject(projectId));
     const server = usable.some((i) => i.labels.parentId);
     const now = nowTimestamp();
-    await ensureVault(deps, report, {
-      id: vaultId,
-      projectId,
-      userId: null,
-      name: `recovered-${vaultId.slice(0, 8)}`,
-      description: 'Re-created by opencbr catalog rebuild from the backups it holds',
-      objectType: server ? 'server' : 'disk',
-      protectType: 'backup',
-      consistentLevel: 'crash_consistent',
-      chargingMode: 'post_paid',
-      sizeGb: 10485760,
-      usedBytes: 0,
-      status: 'available',
-      enterpriseProjectId: '0',
-      backupPolicyId: null,
-      autoBind: false,
-      autoExpand: false,
-      smnNotify: true,
-      threshold: 80,
-      locked: false,
-      availabilityZone: null,
-      createdAt: usable[0]!.createdAt,
-      updatedAt: now,
-      resources: [],
-    });
+    await ensureVault(
+      deps,
+      report,
+      newVault({
+        id: vaultId,
+        projectId,
+        userId: null,
+        name: `recovered-${vaultId.slice(0, 8)}`,
+        description: 'Re-created by opencbr catalog rebuild from the backups it holds',
+        objectType: server ? 'server' : 'disk',
+        createdAt: usable[0]!.createdAt,
+        updatedAt: now,
+      }),
+    );
   }
   const vault = (await deps.repos.vaults.getVault(projectId, vaultId))!;
   // Disks of one server backup share its id as `parentId`.

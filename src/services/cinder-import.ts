@@ -2,7 +2,7 @@
 // opencbr over the same object store), pointing at the engine data that is still in the vault. Only
 // data that is really there can be imported: the engine's own listing of the vault is checked.
 import type { Backup, Checkpoint, Vault } from '../domain/cbr-model.js';
-import { nowTimestamp } from '../domain/cbr-rules.js';
+import { newVault, nowTimestamp } from '../domain/cbr-rules.js';
 import type { CinderCaller } from './cinder-backups.js';
 import { invalidBackup } from './cinder-errors.js';
 import type { ProtocolDeps } from './protocol-deps.js';
@@ -60,31 +60,15 @@ export async function importRecord(
   }
   const createVault = !vault;
   if (!vault) {
-    vault = {
+    vault = newVault({
       id: r.vault_id,
       projectId: caller.projectId,
       userId: caller.userId,
       name: r.vault_name,
       description: 'Re-created by a Cinder backup import',
       objectType: 'disk',
-      protectType: 'backup',
-      consistentLevel: 'crash_consistent',
-      chargingMode: 'post_paid',
-      sizeGb: 10485760,
-      usedBytes: 0,
-      status: 'available',
-      enterpriseProjectId: '0',
-      backupPolicyId: null,
-      autoBind: false,
-      autoExpand: false,
-      smnNotify: true,
-      threshold: 80,
-      locked: false,
-      availabilityZone: null,
       createdAt: now,
-      updatedAt: now,
-      resources: [],
-    };
+    });
   }
   const checkpoint: Checkpoint = {
     id: crypto.randomUUID(),

@@ -9,7 +9,7 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import { bytesToGb, bytesToMb, disksSizeGb } from '../domain/cbr-rules.js';
+import { bytesToGb, bytesToMb, disksSizeGb, newVault } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
@@ -88,7 +88,7 @@ export class VaultService {
     }
     const objectType = input.objectType as ObjectType;
     const now = this.deps.timestamp();
-    const vault: Vault = {
+    const vault: Vault = newVault({
       id: newId(),
       projectId: auth.projectId,
       userId: auth.userId ?? null,
@@ -97,10 +97,7 @@ export class VaultService {
       objectType,
       protectType: input.protectType,
       consistentLevel: input.consistentLevel,
-      chargingMode: 'post_paid',
       sizeGb: input.sizeGb,
-      usedBytes: 0,
-      status: 'available',
       enterpriseProjectId: input.enterpriseProjectId ?? '0',
       backupPolicyId: input.backupPolicyId ?? null,
       autoBind: input.autoBind ?? false,
@@ -110,9 +107,7 @@ export class VaultService {
       locked: input.locked ?? false,
       availabilityZone: input.availabilityZone ?? null,
       createdAt: now,
-      updatedAt: now,
-      resources: [],
-    };
+    });
     vault.resources = await this.resolveResources(
       auth.projectId,
       objectType,

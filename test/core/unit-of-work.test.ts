@@ -9,33 +9,20 @@ import { openCatalogDb } from '../../src/catalog/db.js';
 import { loadConfig } from '../../src/config.js';
 import { openContext } from '../../src/context.js';
 import type { Vault } from '../../src/domain/cbr-model.js';
+import { newVault } from '../../src/domain/cbr-rules.js';
 import { tempDir } from '../iam/helpers.js';
 
-const vault = (id: string): Vault => ({
-  id,
-  projectId: 'p1',
-  userId: null,
-  name: id,
-  description: null,
-  objectType: 'disk',
-  protectType: 'backup',
-  consistentLevel: 'crash_consistent',
-  chargingMode: 'post_paid',
-  sizeGb: 10,
-  usedBytes: 0,
-  status: 'available',
-  enterpriseProjectId: '0',
-  backupPolicyId: null,
-  autoBind: false,
-  autoExpand: false,
-  smnNotify: true,
-  threshold: 80,
-  locked: false,
-  availabilityZone: null,
-  createdAt: '2030-01-01T00:00:00.000000Z',
-  updatedAt: '2030-01-01T00:00:00.000000Z',
-  resources: [],
-});
+const vault = (id: string): Vault =>
+  newVault({
+    id,
+    projectId: 'p1',
+    userId: null,
+    name: id,
+    description: null,
+    objectType: 'disk',
+    sizeGb: 10,
+    createdAt: '2030-01-01T00:00:00.000000Z',
+  });
 
 test('writes and enqueues commit together; a throw rolls both back; the queue hears only of commits', async () => {
   const db = await openCatalogDb(path.join(tempDir('opencbr-uow-'), 'catalog.sqlite'));
