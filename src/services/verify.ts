@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import type { BackupService } from './backups.js';
 import { type CbrDeps, errorText, requireEngine } from './cbr-deps.js';
+import type { EngineVerifyReport } from './engine-port.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -20,9 +21,9 @@ export interface DiskVerifyResult {
   volumeBytes: number;
   /** Bytes of the disk whose chunks read back intact (zero chunks included). */
   verifiedBytes: number;
-  badRegions: Array<{ offset: number; length: number; reason: string }>;
+  badRegions: EngineVerifyReport['badRegions'];
   /** Damaged metadata that costs no byte yet (a pack header only its copy still describes). */
-  damagedObjects: Array<{ key: string; reason: string }>;
+  damagedObjects: EngineVerifyReport['damagedObjects'];
   /** The disk could not be verified at all (no data, engine error). */
   error: string | null;
 }
