@@ -3,7 +3,7 @@
 // Cinder routes parse and gate their bodies, call these, and render the errors in Cinder's fault body.
 import { CINDER_STATUSES, hasCompleteData, statusesOfCinder } from '../domain/backup-status.js';
 import type { Backup, BackupStatus, Vault } from '../domain/cbr-model.js';
-import { canDelete, canRestore, nowTimestamp } from '../domain/cbr-rules.js';
+import { canDelete, canRestore } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import {
   backupNotFound,
@@ -276,7 +276,7 @@ export async function createCinderBackup(
     const why = created.checkpoint.skipped.map((s) => s.reason).join('; ');
     throw invalidVolume(why || `volume ${volume.id} could not be backed up.`);
   }
-  const now = nowTimestamp();
+  const now = deps.timestamp();
   const generatedName = req.name ? null : made.name;
   await deps.cinder.put({
     backupId: made.id,
@@ -309,7 +309,7 @@ export async function updateCinderBackup(
   change: UpdateCinderBackup,
 ): Promise<{ backup: Backup; extra: CinderBackupExtra | null }> {
   const b = await loadCinderBackup(deps, caller.projectId, id);
-  const now = nowTimestamp();
+  const now = deps.timestamp();
   let extra = await deps.cinder.get(caller.projectId, b.id);
   // Cinder clears a name with null; a CBR backup always has one, so it gets a generated name that
   // Cinder shows as null (the same as a backup created without a name).

@@ -2,7 +2,7 @@
 // opencbr over the same object store), pointing at the engine data that is still in the vault. Only
 // data that is really there can be imported: the engine's own listing of the vault is checked.
 import type { Backup, Checkpoint, Vault } from '../domain/cbr-model.js';
-import { newVault, nowTimestamp } from '../domain/cbr-rules.js';
+import { newVault } from '../domain/cbr-rules.js';
 import type { CinderCaller } from './cinder-backups.js';
 import { invalidBackup } from './cinder-errors.js';
 import type { ProtocolDeps } from './protocol-deps.js';
@@ -51,7 +51,7 @@ export async function importRecord(
   if (!listed.some((b) => b.backupId === r.engine_backup_id)) {
     throw invalidBackup(`the data of backup ${r.id} is not in vault ${r.vault_id}.`);
   }
-  const now = nowTimestamp();
+  const now = deps.timestamp();
   let vault: Vault | null = await deps.cbr.vaults.getVault(caller.projectId, r.vault_id);
   if (vault && vault.objectType !== 'disk') {
     throw invalidBackup(

@@ -8,7 +8,6 @@ import {
   checkSchedulePatterns,
 } from '../domain/backup-policy.js';
 import type { Vault } from '../domain/cbr-model.js';
-import { nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, invalidField, isAppError } from '../domain/errors.js';
 import { spacedSeconds } from '../domain/timestamps.js';
 import type { BackupPolicyRow, ProtectionPolicyRow } from './hss-records.js';
@@ -72,7 +71,7 @@ export async function updateBackupPolicy(
   change: BackupPolicyChange,
 ): Promise<void> {
   const p = await getBackupPolicy(deps, projectId, id);
-  const next = { ...p, updated_at: nowTimestamp() };
+  const next = { ...p, updated_at: deps.timestamp() };
   if (change.enabled !== undefined) next.enabled = change.enabled ? 1 : 0;
   if (change.operationDefinition !== undefined) {
     next.operation_definition_json = JSON.stringify(
@@ -95,7 +94,7 @@ export async function associateBackupPolicy(
 ): Promise<void> {
   await serverVault(deps, projectId, vaultId, 'vault_id');
   await getBackupPolicy(deps, projectId, policyId);
-  await deps.hss.associateBackupPolicy(projectId, policyId, vaultId, nowTimestamp());
+  await deps.hss.associateBackupPolicy(projectId, policyId, vaultId, deps.timestamp());
 }
 
 export interface NewBackupCycle {
@@ -108,10 +107,9 @@ export interface NewBackupCycle {
  * The row of a new, unbound backup policy from a protection request's backup cycle, checked (fields named as
  * in that body); the caller stores it once the rest of its request is checked too.
  */
-export function newBackupPolicy(projectId: string, cycle: NewBackupCycle): BackupPolicyRow {
+export function newBackupPolicy(projectId: string, cycle: NewBackupCycle, now: string): BackupPolicyRow {
   checkSchedulePatterns('backup_cycle.trigger.properties.pattern', cycle.patterns);
   const def = checkOperationDefinition('backup_cycle.operation_definition', cycle.operationDefinition);
-  const now = nowTimestamp();
   const id = randomUUID();
   return {
     id,
@@ -170,6 +168,7 @@ function protectionPolicyRow(
   id: string,
   b: ProtectionPolicyFields,
   createdAt: string,
+  updatedAt: string,
 ): ProtectionPolicyRow {
   const dirs = b.protection_directory.split(';').filter((d) => d.length > 0);
   if (
@@ -198,7 +197,7 @@ function protectionPolicyRow(
     process_whitelist_json: JSON.stringify(b.process_whitelist ?? []),
     ai_protection_status: b.ai_protection_status ?? 'closed',
     created_at: createdAt,
-    updated_at: nowTimestamp(),
+    updated_at: updatedAt,
   };
 }
 
@@ -211,7 +210,8 @@ export async function newProtectionPolicy(
   const id = b.policy_id || randomUUID();
   if (await deps.hss.getProtectionPolicy(projectId, id))
     throw invalidField('policy_id', `policy ${id} already exists`);
-  return protectionPolicyRow(projectId, id, b, nowTimestamp());
+  const now = deps.timestamp();
+  return protectionPolicyRow(projectId, id, b, now, now);
 }
 
 /** Creates a protection policy (its id given or new). */
@@ -233,7 +233,9 @@ export async function updateProtectionPolicy(
 ): Promise<void> {
   const old = await deps.hss.getProtectionPolicy(projectId, id);
   if (!old) throw missing('protection policy', id);
-  await deps.hss.updateProtectionPolicy(protectionPolicyRow(projectId, old.id, b, old.created_at));
+  await deps.hss.updateProtectionPolicy(
+    protectionPolicyRow(projectId, old.id, b, old.created_at, deps.timestamp()),
+  );
 }
 
 /** Deletes a protection policy no host is protected with. */

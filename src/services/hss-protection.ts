@@ -2,7 +2,6 @@
 // policy), the protected-servers listing, and restoring a host's backup. One use case per function; the HSS
 // routes map their bodies to these requests and the errors to HSS's body.
 import type { Backup, Vault } from '../domain/cbr-model.js';
-import { nowTimestamp } from '../domain/cbr-rules.js';
 import { AppError, invalidField, isAppError } from '../domain/errors.js';
 import type { Server } from '../domain/inventory.js';
 import {
@@ -79,7 +78,7 @@ export async function openProtection(
     } else if (r.cycle?.policyId) {
       backupPolicyId = (await getBackupPolicy(deps, projectId, r.cycle.policyId)).id;
     } else if (r.cycle?.patterns) {
-      newBackup = newBackupPolicy(projectId, { ...r.cycle, patterns: r.cycle.patterns });
+      newBackup = newBackupPolicy(projectId, { ...r.cycle, patterns: r.cycle.patterns }, deps.timestamp());
       backupPolicyId = newBackup.id;
     }
     // The project's default server vault is made on first use, so it comes last of the checks.
@@ -90,10 +89,10 @@ export async function openProtection(
   if (newPolicy) await deps.hss.insertProtectionPolicy(newPolicy);
   if (newBackup) await deps.hss.insertBackupPolicy(newBackup);
   if (vault && backupPolicyId) {
-    await deps.hss.associateBackupPolicy(projectId, backupPolicyId, vault.id, nowTimestamp());
+    await deps.hss.associateBackupPolicy(projectId, backupPolicyId, vault.id, deps.timestamp());
   }
   for (const h of r.hosts) {
-    const now = nowTimestamp();
+    const now = deps.timestamp();
     const old = await deps.hss.getHost(projectId, h.hostId);
     const row: ProtectedHost = {
       project_id: projectId,
@@ -165,7 +164,7 @@ export async function closeProtection(
       vault_id: null,
       backup_error_code: 0,
       backup_error_description: null,
-      updated_at: nowTimestamp(),
+      updated_at: deps.timestamp(),
     });
   }
 }

@@ -7,6 +7,7 @@ import { AppError } from '../domain/errors.js';
 import type { IdentityService } from '../domain/identity-service.js';
 import type { InventoryService } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
+import { timestampsOf } from '../domain/ports/clock.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { BackupService } from './backups.js';
 import type { CheckpointService } from './checkpoints.js';
@@ -36,6 +37,8 @@ export interface ProtocolDeps {
   engine: () => EngineListing | null;
   log: Pick<Logger, 'warn' | 'error' | 'info'>;
   now: () => Date;
+  /** Canonical timestamps from the same clock, in one order with the CBR services'. */
+  timestamp: () => string;
 }
 
 const cache = new WeakMap<AppContext, ProtocolDeps>();
@@ -77,6 +80,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     engine: () => ctx.engine as EngineListing | null,
     log: ctx.log,
     now: () => ctx.now(),
+    timestamp: timestampsOf(ctx.now),
   };
   cache.set(ctx, deps);
   return deps;

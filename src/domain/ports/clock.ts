@@ -12,11 +12,18 @@ export const systemClock: Clock = () => new Date();
  */
 export function timestampsOf(clock: Clock): () => string {
   if (clock === systemClock) return nowTimestamp;
+  // One generator per clock: every service reading the same clock shares its order.
+  const kept = generators.get(clock);
+  if (kept) return kept;
   let last = 0;
-  return () => {
+  const next = () => {
     let micros = clock().getTime() * 1000;
     if (micros <= last) micros = last + 1;
     last = micros;
     return microsToTimestamp(micros);
   };
+  generators.set(clock, next);
+  return next;
 }
+
+const generators = new WeakMap<Clock, () => string>();
