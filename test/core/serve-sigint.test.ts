@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { tempDir } from '../iam/helpers.js';
+import { diskVaultBody } from '../support/bodies.js';
 import { type ServeChild, adminToken, startServe } from '../support/serve.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,18 +56,12 @@ test('SIGINT mid-backup hands the job back; after a restart the backup completes
       volume: { name: 'copy', path: copy },
     });
     assert.equal(target.status, 200, target.text);
-    const vault = await server.call('POST', `/v3/${pid}/vaults`, token, {
-      vault: {
-        name: 'sigint',
-        billing: {
-          consistent_level: 'crash_consistent',
-          object_type: 'disk',
-          protect_type: 'backup',
-          size: 10,
-        },
-        resources: [{ id: vol.json.volume.id, type: 'OS::Cinder::Volume' }],
-      },
-    });
+    const vault = await server.call(
+      'POST',
+      `/v3/${pid}/vaults`,
+      token,
+      diskVaultBody('sigint', [vol.json.volume.id]),
+    );
     assert.equal(vault.status, 200, vault.text);
     const cp = await server.call('POST', `/v3/${pid}/checkpoints`, token, {
       checkpoint: { vault_id: vault.json.vault.id },

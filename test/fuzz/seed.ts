@@ -3,6 +3,7 @@
 // another project).
 import assert from 'node:assert/strict';
 import { type Harness, type J, createVault, startHarness } from '../cbr/helpers.js';
+import { diskVaultBody } from '../support/bodies.js';
 
 export interface World {
   h: Harness;
@@ -72,18 +73,7 @@ export async function startWorld(): Promise<World> {
   assert.equal(bv.status, 200, bv.body);
   const bVault = await h.req('POST', `/v3/${pb}/vaults`, {
     token: h.b.token,
-    body: {
-      vault: {
-        name: 'fuzz-b',
-        billing: {
-          consistent_level: 'crash_consistent',
-          object_type: 'disk',
-          protect_type: 'backup',
-          size: 10,
-        },
-        resources: [{ id: bv.json.volume.id, type: 'OS::Cinder::Volume' }],
-      },
-    },
+    body: diskVaultBody('fuzz-b', [bv.json.volume.id]),
   });
   assert.equal(bVault.status, 200, bVault.body);
   const bCp = await h.req('POST', `/v3/${pb}/checkpoints`, {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalogDb } from '../../src/catalog/db.js';
 import { type J, tempDir } from '../iam/helpers.js';
+import { diskVaultBody } from '../support/bodies.js';
 import { adminToken, startServe } from '../support/serve.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,18 +36,12 @@ test('SIGKILL during a backup: after restart the backup is error, not protecting
       volume: { name: 'big', path: image },
     });
     assert.equal(vol.status, 200, vol.text);
-    const vault = await call('POST', `/v3/${pid}/vaults`, token, {
-      vault: {
-        name: 'crash',
-        billing: {
-          consistent_level: 'crash_consistent',
-          object_type: 'disk',
-          protect_type: 'backup',
-          size: 10,
-        },
-        resources: [{ id: vol.json.volume.id, type: 'OS::Cinder::Volume' }],
-      },
-    });
+    const vault = await call(
+      'POST',
+      `/v3/${pid}/vaults`,
+      token,
+      diskVaultBody('crash', [vol.json.volume.id]),
+    );
     assert.equal(vault.status, 200, vault.text);
     const vaultId = vault.json.vault.id as string;
     const cp = await call('POST', `/v3/${pid}/checkpoints`, token, { checkpoint: { vault_id: vaultId } });
