@@ -176,3 +176,24 @@ export async function createVault(
   if (r.status !== 200) throw new Error(`vault create failed: ${r.status} ${r.body}`);
   return r.json.vault;
 }
+
+/**
+ * Makes every queued job but gc look as if a worker took it and then died, as the queue finds it at start. Not
+ * gc: an interrupted backup queues one for its leftovers, due a lease TTL later. Returns how many it changed.
+ */
+export async function crashQueuedJobs(h: Harness): Promise<number> {
+  const past = new Date(Date.now() - 60_000).toISOString();
+  const r = await h.ctx.db
+    .updateTable('jobs')
+    .set({
+      status: 'running',
+      lease_owner: 'worker-that-died',
+      lease_expires_at: past,
+      attempts: 1,
+      started_at: past,
+    })
+    .where('status', '=', 'queued')
+    .where('kind', '!=', 'gc')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type Harness, type J, MiB, createVault, startHarness } from './helpers.js';
+import { type Harness, type J, MiB, crashQueuedJobs, createVault, startHarness } from './helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -12,27 +12,6 @@ before(async () => {
 after(async () => {
   await h.close();
 });
-
-/**
- * Makes every queued job look as if a worker took it and then died. Not the gc jobs: an interrupted backup
- * queues one for its leftovers, due a lease TTL later, which none of these scenarios is about.
- */
-async function crashRunningJobs(): Promise<number> {
-  const past = new Date(Date.now() - 60_000).toISOString();
-  const r = await h.ctx.db
-    .updateTable('jobs')
-    .set({
-      status: 'running',
-      lease_owner: 'worker-that-died',
-      lease_expires_at: past,
-      attempts: 1,
-      started_at: past,
-    })
-    .where('status', '=', 'queued')
-    .where('kind', '!=', 'gc')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
 
 async function runJobs() {
   await h.ctx.jobs.start();
@@ -59,7 +38,7 @@ test('interrupted backup → error with a reason; interrupted restore → availa
   const c1 = await cp();
   const b1 = await top(c1.id);
   assert.equal(b1.status, 'protecting');
-  assert.equal(await crashRunningJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   assert.equal(await h.ctx.jobs.recover(true), 1);
   const e1 = await get(b1.id);
   assert.equal(e1.status, 'error');
@@ -79,7 +58,7 @@ test('interrupted backup → error with a reason; interrupted restore → availa
   });
   assert.equal(r.status, 202);
   assert.equal((await get(b2.id)).status, 'restoring');
-  assert.equal(await crashRunningJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   await h.ctx.jobs.recover(true);
   assert.equal((await get(b2.id)).status, 'available');
   for (const c of (await get(b2.id)).children) assert.equal(c.status, 'available');
@@ -90,7 +69,7 @@ test('interrupted backup → error with a reason; interrupted restore → availa
   const d = await h.req('DELETE', `/v3/${pa}/backups/${b2.id}`);
   assert.equal(d.status, 204);
   assert.equal((await get(b2.id)).status, 'deleting');
-  assert.equal(await crashRunningJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   await h.ctx.jobs.recover(true);
   await runJobs();
   assert.equal((await h.req('GET', `/v3/${pa}/backups/${b2.id}`)).status, 404);

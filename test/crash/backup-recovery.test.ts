@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GcJobPayload } from '../../src/services/gc.js';
-import { type Harness, type J, MiB, createVault, startHarness } from '../cbr/helpers.js';
+import { type Harness, type J, MiB, crashQueuedJobs, createVault, startHarness } from '../cbr/helpers.js';
 
 let h: Harness;
 before(async () => {
@@ -16,24 +16,6 @@ before(async () => {
 after(async () => {
   await h.close();
 });
-
-/** Makes every queued job but gc look as if a worker took it and then died (as the queue finds it at start). */
-async function crashQueuedJobs(): Promise<number> {
-  const past = new Date(Date.now() - 60_000).toISOString();
-  const r = await h.ctx.db
-    .updateTable('jobs')
-    .set({
-      status: 'running',
-      lease_owner: 'worker-that-died',
-      lease_expires_at: past,
-      attempts: 1,
-      started_at: past,
-    })
-    .where('status', '=', 'queued')
-    .where('kind', '!=', 'gc')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
 
 const backupOf = async (checkpointId: string): Promise<J> =>
   (await h.req('GET', `/v3/${h.a.projectId}/backups?checkpoint_id=${checkpointId}`)).json.backups[0];
@@ -50,7 +32,7 @@ test('a backup committed in the store when its process died is available with it
   // The dying worker got as far as the engine's commit (the manifest), not as far as the catalog update.
   const ve = await h.ctx.engine!.vault(vault.id);
   const stats = await ve.backup({ backupId: b.id, source: vol.path });
-  assert.equal(await crashQueuedJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   assert.equal(await h.ctx.jobs.recover(true), 1);
 
   const got = (await h.req('GET', `/v3/${P}/backups/${b.id}`)).json.backup;
@@ -82,7 +64,7 @@ test('a backup not committed when its process died is error, saying so, and its 
   const cp = await h.req('POST', `/v3/${P}/checkpoints`, { body: { checkpoint: { vault_id: vault.id } } });
   assert.equal(cp.status, 200, cp.body);
   const b = await backupOf(cp.json.checkpoint.id);
-  assert.equal(await crashQueuedJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   await h.ctx.jobs.recover(true);
   const got = (await h.req('GET', `/v3/${P}/backups/${b.id}`)).json.backup;
   assert.equal(got.status, 'error');
@@ -116,7 +98,7 @@ test('a delete that died in its gc, after dropping the rows: the recovered job s
   // The first attempt got as far as the delete job gets before its gc: manifest and rows gone.
   await (await h.ctx.engine!.vault(vault.id)).deleteBackup(b.id);
   await h.ctx.services.cbrRepositories.backups.deleteBackupRows([b.id]);
-  assert.equal(await crashQueuedJobs(), 1);
+  assert.equal(await crashQueuedJobs(h), 1);
   await h.ctx.jobs.recover(true);
   await h.ctx.jobs.start();
   await h.drain();
