@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../src/cli/program.js';
+import { cli as runCliWith } from '../support/cli.js';
 import { type Harness, type J, MiB, startHarness } from './helpers.js';
 
 let h: Harness;
@@ -17,39 +17,11 @@ after(async () => {
   await h.close();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  }) as typeof process.stderr.write;
-  const env = { ...process.env };
-  Object.assign(process.env, {
-    OPENCBR_URL: url,
-    OPENCBR_USER: 'admin',
-    OPENCBR_PASSWORD: 'Admin-pass-1',
-    OPENCBR_PROJECT: 'admin',
-  });
-  const before = process.exitCode;
-  let code: number;
-  try {
-    code = await runCli(['node', 'opencbr', ...args]);
-    if (process.exitCode && process.exitCode !== before) code = Number(process.exitCode);
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.env = env;
-    process.exitCode = before;
-  }
-  return { code, out, err };
-}
+const cli = (...args: string[]) =>
+  runCliWith(
+    { OPENCBR_URL: url, OPENCBR_USER: 'admin', OPENCBR_PASSWORD: 'Admin-pass-1', OPENCBR_PROJECT: 'admin' },
+    ...args,
+  );
 
 test('vault create → checkpoint create → backup list/show → restore → delete, from the CLI', async () => {
   const sys = await h.volume('cli-sys', 2 * MiB);

@@ -5,41 +5,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
-import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config.js';
+export { cli } from '../support/cli.js';
 import { type AppContext, openContext } from '../../src/context.js';
-
-export async function cli(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  }) as typeof process.stderr.write;
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  const before = process.exitCode;
-  let code: number;
-  try {
-    code = await runCli(['node', 'opencbr', ...args]);
-    if (process.exitCode && process.exitCode !== before) code = Number(process.exitCode);
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.env = saved;
-    process.exitCode = before;
-  }
-  return { code, out, err };
-}
 
 /** Every file under `dir`, oldest first. */
 export function filesByAge(dir: string): string[] {
