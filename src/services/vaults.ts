@@ -11,7 +11,11 @@ import type {
 } from '../domain/cbr-model.js';
 import { bytesToGb, bytesToMb, disksSizeGb, newVault } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports/cbr-repositories.js';
+import {
+  MarkerNotFoundError,
+  ResourceAlreadyBoundError,
+  type VaultListFilter,
+} from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
@@ -131,8 +135,21 @@ export class VaultService {
     return v;
   }
 
-  list(f: VaultListFilter): Promise<{ items: Vault[]; count: number }> {
-    return this.deps.repos.vaults.listVaults(f);
+  async list(f: VaultListFilter): Promise<{ items: Vault[]; count: number }> {
+    try {
+      return await this.deps.repos.vaults.listVaults(f);
+    } catch (err) {
+      if (err instanceof MarkerNotFoundError) {
+        throw new AppError(
+          'validation',
+          `Invalid parameter marker: ${err.marker} is not a vault of this project`,
+          {
+            field: 'marker',
+          },
+        );
+      }
+      throw err;
+    }
   }
 
   async update(projectId: string, id: string, input: VaultUpdateInput): Promise<Vault> {
@@ -154,6 +171,30 @@ export class VaultService {
     }
     await this.deps.uow.run((r) => r.vaults.updateVault(id, { ...input, updatedAt: this.deps.timestamp() }));
     return this.get(projectId, id);
+  }
+
+  /** BatchUpdateVault: the notification settings of every vault of the project, in one transaction. */
+  async batchUpdate(
+    projectId: string,
+    input: { smnNotify?: boolean; threshold?: number },
+  ): Promise<string[]> {
+    if (input.smnNotify === undefined && input.threshold === undefined) {
+      throw new AppError('validation', 'Invalid parameter vault: give smn_notify, threshold or both', {
+        field: 'vault',
+      });
+    }
+    const at = this.deps.timestamp();
+    return this.deps.uow.run(async (r) => {
+      const { items } = await r.vaults.listVaults({ projectId, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+      for (const v of items) {
+        await r.vaults.updateVault(v.id, {
+          smnNotify: input.smnNotify,
+          threshold: input.threshold,
+          updatedAt: at,
+        });
+      }
+      return items.map((v) => v.id);
+    });
   }
 
   /**

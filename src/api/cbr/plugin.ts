@@ -162,7 +162,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         objectType: q.object_type,
         protectType: q.protect_type,
         status: q.status,
-        ids: q.id ? [q.id] : undefined,
+        ids: q.id,
+        marker: q.marker,
         policyId: q.policy_id,
         enterpriseProjectId: q.enterprise_project_id,
         resourceIds: q.resource_ids
@@ -192,6 +193,49 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
     async (req) => {
       const s = await svc().vaults.summary(req.params.project_id);
       return { size: s.sizeGb, used_size: s.usedMb };
+    },
+  );
+
+  app.put(
+    `${vaults}/batch-update`,
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'BatchUpdateVault',
+        params: ProjectParams,
+        body: S.BatchUpdateVaultRequest,
+        response: { 200: S.BatchUpdateVaultResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      updated_vaults_id: await svc().vaults.batchUpdate(req.params.project_id, {
+        smnNotify: req.body.vault.smn_notify,
+        threshold: req.body.vault.threshold,
+      }),
+    }),
+  );
+
+  app.get(
+    `${vaults}/external`,
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'ListExternalVault',
+        params: ProjectParams,
+        querystring: S.ListExternalVaultQuery,
+        response: { 200: S.ListVaultResponse, ...errors },
+      },
+    },
+    async (req) => {
+      // External vaults live in the peer deployments a region file declares; this deployment declares none,
+      // so every region_id names a region it cannot reach.
+      throw new AppError(
+        'validation',
+        `Invalid parameter region_id: ${req.query.region_id} is not a replication region of this deployment (region ${ctx.config.region}); no replication regions are configured`,
+        { field: 'region_id' },
+      );
     },
   );
 
@@ -460,10 +504,12 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
     },
     async (req, reply) => {
       const r = req.body.restore;
+      // An empty list is no mapping: the backup goes back to the disks it was taken from.
+      const mappings = r.mappings?.length ? r.mappings : undefined;
       await svc().backups.restore(req.params.project_id, req.params.backup_id, {
         volumeId: r.volume_id,
-        serverId: r.server_id ?? (r.mappings ? r.resource_id : undefined),
-        mappings: r.mappings?.map((m) => ({ backupId: m.backup_id, volumeId: m.volume_id })),
+        serverId: r.server_id ?? (mappings ? r.resource_id : undefined),
+        mappings: mappings?.map((m) => ({ backupId: m.backup_id, volumeId: m.volume_id })),
       });
       return noContent(reply, 202);
     },

@@ -136,7 +136,8 @@ export const RestoreRequest = Type.Object({
     server_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     volume_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     resource_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    mappings: Type.Optional(Type.Array(RestoreMapping, { minItems: 1, maxItems: 256 })),
+    // `[]` (what the OTC CLI sends) means no mapping given: restore to the original disks.
+    mappings: Type.Optional(Type.Array(RestoreMapping, { maxItems: 256 })),
     power_on: Type.Optional(Bool),
   }),
 });
@@ -323,6 +324,11 @@ export const UpdateVaultRequest = Type.Object({
   }),
 });
 
+export const BatchUpdateVaultRequest = Type.Object({
+  vault: Type.Object({ smn_notify: Type.Optional(Bool), threshold: Type.Optional(Threshold) }),
+});
+export const BatchUpdateVaultResponse = Type.Object({ updated_vaults_id: Type.Array(Str) });
+
 export const AddResourcesRequest = Type.Object({
   resources: Type.Array(ResourceCreate, { minItems: 1, maxItems: 256 }),
 });
@@ -344,10 +350,24 @@ export const ListVaultQuery = Type.Object({
   protect_type: Type.Optional(Type.Union([Type.Literal('backup'), Type.Literal('replication')])),
   object_type: Type.Optional(Type.String({ maxLength: 32 })),
   enterprise_project_id: Type.Optional(Type.String({ maxLength: 64 })),
-  id: Type.Optional(Type.String({ maxLength: 64 })),
+  // The SDK sends a list as a repeated parameter (`id=a&id=b`); one value is a list of one.
+  id: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 })),
+  marker: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   policy_id: Type.Optional(Type.String({ maxLength: 64 })),
   status: Type.Optional(Type.String({ maxLength: 32 })),
   resource_ids: Type.Optional(Type.String({ maxLength: 4096 })),
+});
+
+export const ListExternalVaultQuery = Type.Object({
+  ...LimitOffsetQuery,
+  external_project_id: Type.String({ minLength: 1, maxLength: 64 }),
+  region_id: Type.String({ minLength: 1, maxLength: 64 }),
+  protect_type: Type.Optional(
+    Type.Union([Type.Literal('backup'), Type.Literal('replication'), Type.Literal('hybrid')]),
+  ),
+  objcet_type: Type.Optional(Type.String({ maxLength: 32 })),
+  cloud_type: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('hybrid')])),
+  vault_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
 
 // ------------------------------------------------------------------ operation logs

@@ -1,13 +1,14 @@
 // Vaults and the resources bound to them (cbr_vaults, cbr_vault_resources).
 import type { Vault, VaultResource } from '../../domain/cbr-model.js';
 import {
+  MarkerNotFoundError,
   ResourceAlreadyBoundError,
   type VaultListFilter,
   type VaultPatch,
   type VaultRepository,
 } from '../../domain/ports/cbr-repositories.js';
 import type { CbrVaultsTable } from '../cbr-schema.js';
-import { countThenPage } from '../paging.js';
+import { countRows, pageOf } from '../paging.js';
 import { b01, num, rowToResource, rowToVault, vaultToRow } from './rows.js';
 import { type CbrDb, atomically } from './sql.js';
 
@@ -53,8 +54,24 @@ export class SqlVaultRepository implements VaultRepository {
           .where('resource_id', 'in', ids),
       );
     }
-    const { items, count } = await countThenPage(q, f);
-    return { items: await this.withResources(items), count };
+    const count = await countRows(q);
+    if (f.marker !== undefined) {
+      // Pages run newest first with the id breaking ties (countThenPage's order): after the marker is below it.
+      const m = await this.db
+        .selectFrom('cbr_vaults')
+        .select(['created_at', 'id'])
+        .where('id', '=', f.marker)
+        .where('project_id', '=', f.projectId)
+        .executeTakeFirst();
+      if (!m) throw new MarkerNotFoundError(f.marker);
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', m.created_at),
+          eb.and([eb('created_at', '=', m.created_at), eb('id', '<', m.id)]),
+        ]),
+      );
+    }
+    return { items: await this.withResources(await pageOf(q, f)), count };
   }
 
   async updateVault(id: string, patch: VaultPatch): Promise<void> {

@@ -35,6 +35,8 @@ export interface VaultListFilter {
   status?: string;
   resourceIds?: string[];
   policyId?: string;
+  /** The last vault of the previous page: the page starts after it (then `offset` counts from there). */
+  marker?: string;
   limit: number;
   offset: number;
 }
