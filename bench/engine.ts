@@ -3,26 +3,27 @@
 // Usage: npm run bench:engine [-- --size-mib N] [--tools restic,borg] [--rounds N] [--keep]
 // Prints the limits, a table of medians (each opencbr step also as a fraction of the limit that binds it), then
 // one JSON line with every round's figures, the medians and the medians of the per-round ratios.
-import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { makeVolume, mutateVolume } from '../src/engine/testing/volume-generator.js';
 import { type Limits, cpuBound, measureLimits } from './lib/limits.js';
-import { type Measured, dirBytes, measure } from './lib/measure.js';
+import { dirBytes, measure } from './lib/measure.js';
+import {
+  type Step,
+  type ToolResult,
+  benchRestic,
+  ensureTool,
+  images,
+  linkVol,
+  log,
+  median,
+  round,
+  sameFile,
+  step,
+  warm,
+} from './lib/tools.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -34,98 +35,9 @@ const tools = opt('tools', 'restic,borg').split(',').filter(Boolean);
 const keep = argv.includes('--keep');
 const rounds = Math.max(1, Number(opt('rounds', '3')));
 const root = resolve('.bench', `engine-${sizeMiB}`);
-const img = join(root, 'img');
-const v1 = join(img, 'v1.img');
-const v2 = join(img, 'v2.img');
-const extentsFile = join(img, 'extents.json');
-const volBytes = sizeMiB * 1024 * 1024;
-const MB = volBytes / 1e6;
+const im = await images(sizeMiB, root);
+const { v1, v2, extentsFile, volBytes, MB, changedBytes, extentBytes } = im;
 const runner = fileURLToPath(new URL('./lib/opencbr-run.js', import.meta.url));
-
-function log(msg: string) {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
-
-async function images(): Promise<{ changedBytes: number; extentBytes: number }> {
-  const marker = join(img, 'made.json');
-  const want = JSON.stringify({ sizeMiB, seed1: 1, seed2: 2, percent: 5, generator: 1 });
-  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== want) {
-    rmSync(img, { recursive: true, force: true });
-    mkdirSync(img, { recursive: true });
-    log(`generating ${sizeMiB} MiB image (seed 1) and a 5 % mutated copy (seed 2)`);
-    await makeVolume(v1, sizeMiB, 1);
-    spawnSync('cp', ['--sparse=always', v1, v2], { stdio: 'inherit' });
-    writeFileSync(extentsFile, JSON.stringify(await mutateVolume(v2, 5, 2)));
-    writeFileSync(marker, want);
-  }
-  const ext = JSON.parse(readFileSync(extentsFile, 'utf8')) as Array<[number, number]>;
-  // Bytes that actually differ (a random overwrite leaves ~1/256 of bytes equal by chance).
-  const fa = openSync(v1, 'r');
-  const fb = openSync(v2, 'r');
-  let changedBytes = 0;
-  let extentBytes = 0;
-  const a = Buffer.alloc(1 << 20);
-  const b = Buffer.alloc(1 << 20);
-  for (const [off, len] of ext) {
-    extentBytes += len;
-    for (let p = 0; p < len; p += a.length) {
-      const n = Math.min(a.length, len - p);
-      readSync(fa, a, 0, n, off + p);
-      readSync(fb, b, 0, n, off + p);
-      for (let i = 0; i < n; i++) if (a[i] !== b[i]) changedBytes++;
-    }
-  }
-  closeSync(fa);
-  closeSync(fb);
-  return { changedBytes, extentBytes };
-}
-
-function ensureTool(bin: string, pkg: string): boolean {
-  if (spawnSync('which', [bin]).status === 0) return true;
-  log(`installing ${pkg} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env }).status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    spawnSync('apt-get', ['install', '-y', pkg], { stdio: 'inherit', env });
-  }
-  return spawnSync('which', [bin]).status === 0;
-}
-
-/** Reads a file through the page cache so every tool starts each step with its source cached (as in perf-notes). */
-function warm(path: string): void {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(8 << 20);
-  for (let pos = 0; ; pos += buf.length) if (readSync(fd, buf, 0, buf.length, pos) === 0) break;
-  closeSync(fd);
-}
-
-function sameFile(a: string, b: string): boolean {
-  return spawnSync('cmp', ['-s', a, b]).status === 0;
-}
-
-interface Step {
-  wallS: number;
-  mbPerS: number;
-  maxRssMiB: number;
-  cpuS: number;
-  storedBytes: number;
-}
-type ToolResult = Record<string, Step>;
-
-function step(m: Measured, storedBytes: number): Step {
-  return {
-    wallS: round(m.wallS, 3),
-    mbPerS: round(MB / m.wallS, 1),
-    maxRssMiB: round(m.maxRssMiB, 1),
-    cpuS: round(m.userS + m.sysS, 2),
-    storedBytes,
-  };
-}
-
-function round(x: number, d: number): number {
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
-}
 
 async function benchOpencbr(): Promise<ToolResult> {
   const base = join(root, 'opencbr');
@@ -138,12 +50,13 @@ async function benchOpencbr(): Promise<ToolResult> {
   const r: ToolResult = {};
   log('opencbr full backup');
   warm(v1);
-  r.full = step(await run({ op: 'backup', backupId: 'full', source: v1 }), dirBytes(store));
+  r.full = step(await run({ op: 'backup', backupId: 'full', source: v1 }), dirBytes(store), MB);
   log('opencbr incremental without hints');
   warm(v2);
   r.incrNoHints = step(
     await run({ op: 'backup', backupId: 'inc-n', source: v2, parent: 'full' }),
     dirBytes(store),
+    MB,
   );
   await run({ op: 'delete', backupId: 'inc-n' });
   const gc = await run({ op: 'gc' });
@@ -154,67 +67,19 @@ async function benchOpencbr(): Promise<ToolResult> {
   r.incrHints = step(
     await run({ op: 'backup', backupId: 'inc-h', source: v2, parent: 'full', extentsFile }),
     dirBytes(store),
+    MB,
   );
   r.incrHints.storedBytes -= afterGc - r.full.storedBytes; // (gc left exactly the full backup; keep the series comparable)
   const out = join(root, 'restore-opencbr.img');
   rmSync(out, { force: true });
   log('opencbr restore of the full backup');
-  r.restore = step(await run({ op: 'restore', backupId: 'full', target: out }), dirBytes(store));
+  r.restore = step(await run({ op: 'restore', backupId: 'full', target: out }), dirBytes(store), MB);
   if (!sameFile(out, v1)) throw new Error('opencbr restore is not byte-identical');
   rmSync(out, { force: true });
   log('opencbr restore of the hinted incremental');
-  r.restoreIncr = step(await run({ op: 'restore', backupId: 'inc-h', target: out }), dirBytes(store));
+  r.restoreIncr = step(await run({ op: 'restore', backupId: 'inc-h', target: out }), dirBytes(store), MB);
   if (!sameFile(out, v2)) throw new Error('opencbr incremental restore is not byte-identical');
   rmSync(out, { force: true });
-  if (!keep) rmSync(base, { recursive: true, force: true });
-  return r;
-}
-
-function linkVol(work: string, src: string): void {
-  const vol = join(work, 'vol.img');
-  if (existsSync(vol)) unlinkSync(vol);
-  linkSync(src, vol);
-}
-
-async function benchRestic(): Promise<ToolResult> {
-  const base = join(root, 'restic');
-  rmSync(base, { recursive: true, force: true });
-  const work = join(base, 'work');
-  mkdirSync(work, { recursive: true });
-  const repo = join(base, 'repo');
-  const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: join(base, 'cache') };
-  const restic = (args: string[]) => measure('restic', ['-r', repo, ...args], { cwd: work, env });
-  await restic(['init']);
-  const r: ToolResult = {};
-  linkVol(work, v1);
-  log('restic full backup');
-  warm(v1);
-  const full = await restic(['backup', '--json', 'vol.img']);
-  r.full = step(full, dirBytes(repo));
-  const snap = /"snapshot_id":"([0-9a-f]+)"/.exec(full.stdout)?.[1];
-  linkVol(work, v2);
-  log('restic incremental');
-  warm(v2);
-  r.incr = step(await restic(['backup', '--json', 'vol.img']), dirBytes(repo));
-  const target = join(base, 'restore');
-  log('restic restore of the full backup, then sync (durable, as opencbr restores)');
-  const resticBin = spawnSync('which', ['restic']).stdout.toString().trim();
-  r.restoreSync = step(
-    await measure(
-      'sh',
-      ['-c', `"${resticBin}" -r "${repo}" restore "${snap ?? 'latest'}" --target "${target}" && sync`],
-      {
-        cwd: work,
-        env,
-      },
-    ),
-    dirBytes(repo),
-  );
-  if (!sameFile(join(target, 'vol.img'), v1)) log('WARNING: restic restore differs');
-  rmSync(target, { recursive: true, force: true });
-  log('restic restore of the full backup, left in the page cache');
-  r.restore = step(await restic(['restore', snap ?? 'latest', '--target', target]), dirBytes(repo));
-  if (!sameFile(join(target, 'vol.img'), v1)) log('WARNING: restic restore differs');
   if (!keep) rmSync(base, { recursive: true, force: true });
   return r;
 }
@@ -238,23 +103,17 @@ async function benchBorg(): Promise<ToolResult> {
   linkVol(work, v1);
   log('borg full backup');
   warm(v1);
-  r.full = step(await borg(['create', `${repo}::full`, 'vol.img']), dirBytes(repo));
+  r.full = step(await borg(['create', `${repo}::full`, 'vol.img']), dirBytes(repo), MB);
   linkVol(work, v2);
   log('borg incremental');
   warm(v2);
-  r.incr = step(await borg(['create', `${repo}::incr`, 'vol.img']), dirBytes(repo));
+  r.incr = step(await borg(['create', `${repo}::incr`, 'vol.img']), dirBytes(repo), MB);
   log('borg restore of the full backup');
-  r.restore = step(await borg(['extract', `${repo}::full`], target), dirBytes(repo));
+  r.restore = step(await borg(['extract', `${repo}::full`], target), dirBytes(repo), MB);
   if (!sameFile(join(target, 'vol.img'), v1)) log('WARNING: borg restore differs');
   if (!keep) rmSync(base, { recursive: true, force: true });
   return r;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The limit that binds one opencbr step, in MB of volume per second, and its name. */
 function bindingLimit(lim: Limits, name: string, s: Step, extentBytes: number): { mbps: number; by: string } {
@@ -291,13 +150,12 @@ function bindingLimit(lim: Limits, name: string, s: Step, extentBytes: number): 
 }
 
 const load0 = loadavg();
-const { changedBytes, extentBytes } = await images();
 log(`changed bytes ${changedBytes} (extents cover ${extentBytes})`);
 log('measuring the machine: durable writes, source reads, CPU per byte');
 warm(v1);
 const limits = await measureLimits(root, v1, Math.min(volBytes, 1024 * 1024 * 1024));
 const runTool: Record<string, () => Promise<ToolResult>> = { opencbr: benchOpencbr };
-if (tools.includes('restic') && ensureTool('restic', 'restic')) runTool.restic = benchRestic;
+if (tools.includes('restic') && ensureTool('restic', 'restic')) runTool.restic = () => benchRestic(im, keep);
 if (tools.includes('borg') && ensureTool('borg', 'borgbackup')) runTool.borg = benchBorg;
 const order = Object.keys(runTool);
 const perRound: Array<Record<string, ToolResult>> = [];
