@@ -49,11 +49,14 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Canonical URI: decode, split on '/', re-encode each segment, join, ensure a trailing '/'. */
+/**
+ * Canonical URI: decode the whole path, split on '/', re-encode each segment, join, ensure a trailing '/'.
+ * Huawei's SDK signers decode before splitting, so a `%2F` inside a path parameter is signed as a '/'.
+ */
 export function canonicalUri(rawPath: string): string {
-  const joined = rawPath
+  const joined = safeDecode(rawPath)
     .split('/')
-    .map((seg) => sdkEscape(safeDecode(seg)))
+    .map((seg) => sdkEscape(seg))
     .join('/');
   return joined.endsWith('/') ? joined : `${joined}/`;
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   EMPTY_BODY_SHA256,
   canonicalRequest,
+  canonicalUri,
   isWriteMethod,
   parseSdkAuthorization,
   payloadHash,
@@ -25,6 +26,11 @@ const common: Record<string, string> = {
 const SIGNED = ['content-type', 'host', 'x-project-id', 'x-sdk-date'];
 
 describe('SDK-HMAC-SHA256 canonical request (vectors)', () => {
+  test('the canonical URI decodes the whole path before splitting it (as the SDK signers do)', () => {
+    assert.equal(canonicalUri(`/v3/${PROJECT}/vaults/a%2Fb`), `/v3/${PROJECT}/vaults/a/b/`);
+    assert.equal(canonicalUri('/v3/x%20y/'), '/v3/x%20y/');
+  });
+
   test('A: GET with repeated query parameter', () => {
     const req = {
       method: 'GET',
@@ -186,6 +192,12 @@ describe('AK/SK requests and tenancy', () => {
     opts.mutate?.(headers);
     return p.app.inject({ method, url, headers, ...(opts.body !== undefined ? { payload: opts.body } : {}) });
   };
+
+  test('a %2F in a path parameter is signed as the SDK signs it and reaches the route', async () => {
+    const r = await send('GET', `/v3/${projectA}/vaults/a%2Fb`, { project: projectA });
+    assert.equal(r.statusCode, 404, r.body);
+    assert.equal((r.json() as J).error_code, 'BackupService.6105');
+  });
 
   test('a signed GET and POST (with query and body) are accepted', async () => {
     let r = await send('GET', `/opencbr/v1/${projectA}/volumes?limit=10&name=x%20y`, { project: projectA });

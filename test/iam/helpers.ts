@@ -115,9 +115,10 @@ export function signRequest(input: SignInput, date = new Date()): Record<string,
       .replace(/\.\d{3}/, '');
   }
   const [pathPart, query = ''] = input.url.split('?') as [string, string?];
-  let uri = pathPart
+  // As Huawei's SDK signers do: decode the whole path, then split (a `%2F` is signed as '/').
+  let uri = decodeURIComponent(pathPart)
     .split('/')
-    .map((seg) => uriEscape(decodeURIComponent(seg)))
+    .map((seg) => uriEscape(seg))
     .join('/');
   if (!uri.endsWith('/')) uri += '/';
   const pairs = query
