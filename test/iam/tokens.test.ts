@@ -267,6 +267,46 @@ describe('Keystone tokens', () => {
     assert.ok('next' in body.links);
   });
 
+  test("GET /v3/projects/{id} and /v3/users/{id}/projects: the caller's own projects only", async () => {
+    const mine = await p.ctx.identity.createProject({ name: 'shown' });
+    const theirs = await p.ctx.identity.createProject({ name: 'not-shown' });
+    const user = await p.ctx.identity.createUser({
+      name: 'shower',
+      password: 'Shower-pass-1',
+      project: { id: mine.id },
+    });
+    const t = String(
+      (await issue(passwordAuth({ name: 'shower', domain: { name: 'Default' } }, 'Shower-pass-1'))).headers[
+        'x-subject-token'
+      ],
+    );
+    const get = (url: string, token: string | null = t) =>
+      p.app.inject({ method: 'GET', url, headers: token ? { 'x-auth-token': token } : {} });
+    let r = await get(`/identity/v3/projects/${mine.id}`);
+    assert.equal(r.statusCode, 200, r.body);
+    const shown = (r.json() as J).project;
+    assert.equal(shown.id, mine.id);
+    assert.equal(shown.name, 'shown');
+    assert.equal(shown.enabled, true);
+    assert.ok(shown.links.self.endsWith(`/v3/projects/${mine.id}`));
+    r = await get(`/identity/v3/projects/${theirs.id}`);
+    assert.equal(r.statusCode, 404, 'a project the user has no role on is not shown');
+    assert.ok((r.json() as J).error.message.includes(theirs.id));
+    assert.equal((await get(`/identity/v3/projects/${mine.id}`, null)).statusCode, 401);
+
+    r = await get(`/identity/v3/users/${user.id}/projects`);
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(
+      (r.json() as J).projects.map((x: J) => x.id),
+      [mine.id],
+    );
+    assert.ok((r.json() as J).links.self.endsWith(`/v3/users/${user.id}/projects`));
+    const admin = await p.ctx.identity.getUser({ name: 'admin' });
+    r = await get(`/identity/v3/users/${admin.id}/projects`);
+    assert.equal(r.statusCode, 403, "another user's projects are refused");
+    assert.equal((await get(`/identity/v3/users/${user.id}/projects`, null)).statusCode, 401);
+  });
+
   test('version documents and unknown identity routes', async () => {
     let r = await p.app.inject({ method: 'GET', url: '/identity/v3' });
     assert.equal(r.statusCode, 200);

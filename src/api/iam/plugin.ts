@@ -54,6 +54,24 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
   }
 
   /** The X-Subject-Token, checked against policy: the subject's own user, or an admin. */
+  /** The caller (token or AK/SK) and the projects it may see: an AK/SK bound to a project sees only that one. */
+  async function visibleProjects(request: FastifyRequest) {
+    let userId: string;
+    let bound: string | null = null;
+    const authorization = request.headers.authorization;
+    if (typeof request.headers['x-auth-token'] !== 'string' && typeof authorization === 'string') {
+      const v = await ctx.identity.verifySignedRequest(signableRequest(request), authorization);
+      userId = v.user.id;
+      bound = v.boundProjectId;
+    } else {
+      userId = (await caller(request)).user.id;
+    }
+    const projects = (await ctx.identity.projectsOfUser(userId)).filter(
+      (p) => bound === null || p.id === bound,
+    );
+    return { userId, projects };
+  }
+
   async function subject(request: FastifyRequest, allowExpired: boolean) {
     const who = await caller(request);
     const token = request.headers['x-subject-token'];
@@ -222,21 +240,10 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
         },
       },
       async (request) => {
-        let userId: string;
-        let bound: string | null = null;
-        const authorization = request.headers.authorization;
-        if (typeof request.headers['x-auth-token'] !== 'string' && typeof authorization === 'string') {
-          const v = await ctx.identity.verifySignedRequest(signableRequest(request), authorization);
-          userId = v.user.id;
-          bound = v.boundProjectId;
-        } else {
-          userId = (await caller(request)).user.id;
-        }
         const q = request.query;
         const b = baseUrl(request);
-        const projects = (await ctx.identity.projectsOfUser(userId)).filter(
+        const projects = (await visibleProjects(request)).projects.filter(
           (p) =>
-            (bound === null || p.id === bound) &&
             (q.name === undefined || p.name === q.name) &&
             (q.domain_id === undefined || p.domainId === q.domain_id) &&
             (q.enabled === undefined || p.enabled === q.enabled),
@@ -244,6 +251,35 @@ export default async function iamPlugin(app: FastifyInstance, opts: { ctx: AppCo
         return {
           projects: projects.map((p) => projectView(p, b)),
           links: { self: `${b}${base}/projects`, previous: null, next: null },
+        };
+      },
+    );
+
+    app.get<{ Params: { project_id: string } }>(
+      `${base}/projects/:project_id`,
+      { schema: { tags: ['identity'], summary: 'A project visible to the caller (token or AK/SK)' } },
+      async (request) => {
+        const { projects } = await visibleProjects(request);
+        const p = projects.find((x) => x.id === request.params.project_id);
+        if (!p) {
+          throw new AppError('project_not_found', `Could not find project: ${request.params.project_id}.`);
+        }
+        return { project: projectView(p, baseUrl(request)) };
+      },
+    );
+
+    app.get<{ Params: { user_id: string } }>(
+      `${base}/users/:user_id/projects`,
+      { schema: { tags: ['identity'], summary: "The caller's own projects (a user lists only their own)" } },
+      async (request) => {
+        const { userId, projects } = await visibleProjects(request);
+        if (request.params.user_id !== userId) {
+          throw new AppError('forbidden', 'You are not authorized to list the projects of another user.');
+        }
+        const b = baseUrl(request);
+        return {
+          projects: projects.map((p) => projectView(p, b)),
+          links: { self: `${b}${base}/users/${userId}/projects`, previous: null, next: null },
         };
       },
     );
