@@ -25,8 +25,8 @@ const withOwnStatus =
  */
 const PROTOCOL_ERRORS: Array<{ test: (url: string) => boolean; render: ErrorRenderer }> = [
   {
-    // Keystone's token calls and project list also answer at the root (/v3/auth/…, /v3/projects).
-    test: (u) => /^\/(identity|v3\/auth|v3\/projects)([/?]|$)/.test(u),
+    // Keystone's token calls and project lists also answer at the root (/v3/auth/…, /v3/projects, /v3/users/…).
+    test: (u) => /^\/(identity|v3\/auth|v3\/projects|v3\/users)([/?]|$)/.test(u),
     render: withOwnStatus(keystoneErrorBody),
   },
   {

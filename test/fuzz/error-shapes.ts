@@ -5,7 +5,7 @@ type J = any;
 export type Protocol = 'keystone' | 'cinder' | 'hss' | 'cbr';
 
 export function protocolOf(url: string): Protocol {
-  if (/^\/(identity|v3\/auth|v3\/projects)([/?]|$)/.test(url)) return 'keystone';
+  if (/^\/(identity|v3\/auth|v3\/projects|v3\/users)([/?]|$)/.test(url)) return 'keystone';
   if (url === '/volume' || url.startsWith('/volume/') || url.startsWith('/volume?')) return 'cinder';
   if (url === '/v5' || url.startsWith('/v5/') || url.startsWith('/v5?')) return 'hss';
   return 'cbr';
