@@ -15,6 +15,7 @@ import { ResourceAlreadyBoundError, type VaultListFilter } from '../domain/ports
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
+import { requireBackupPolicy } from './policies.js';
 
 export interface ResourceRef {
   id: string;
@@ -87,6 +88,8 @@ export class VaultService {
       );
     }
     const objectType = input.objectType as ObjectType;
+    if (input.backupPolicyId)
+      await requireBackupPolicy(this.deps.repos, auth.projectId, input.backupPolicyId);
     const now = this.deps.timestamp();
     const vault: Vault = newVault({
       id: newId(),
