@@ -11,8 +11,10 @@ export interface Config {
   /** Separate listener for the Cinder API when set (the Cinder API is also served on `listen` under /volume). */
   cinderListen: ListenAddress | null;
   dataDir: string;
-  /** SQLite catalog file inside dataDir. */
+  /** SQLite catalog file inside dataDir (used when catalogUrl is null). */
   catalogPath: string;
+  /** PostgreSQL catalog (OPENCBR_CATALOG_URL, postgres://…); null = the SQLite file. */
+  catalogUrl: string | null;
   /** Filesystem object store directory inside dataDir. */
   objectsDir: string;
   masterKeyFile: string;
@@ -56,6 +58,16 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
   return n;
 }
 
+function catalogUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  if (!/^postgres(ql)?:\/\/./i.test(raw.trim())) {
+    throw new ConfigError(
+      'OPENCBR_CATALOG_URL must be a postgres:// or postgresql:// URL (unset: SQLite in the data directory)',
+    );
+  }
+  return raw.trim();
+}
+
 /** Reads the configuration from environment variables; relative paths resolve against cwd. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.OPENCBR_DATA || './data');
@@ -71,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       : null,
     dataDir,
     catalogPath: path.join(dataDir, 'catalog.sqlite'),
+    catalogUrl: catalogUrl(env.OPENCBR_CATALOG_URL),
     objectsDir: path.join(dataDir, 'objects'),
     masterKeyFile: path.resolve(cwd, env.OPENCBR_MASTER_KEY_FILE || path.join(dataDir, 'master.key')),
     volumeRoots: roots,

@@ -71,8 +71,10 @@ export interface OpenContextOptions {
   jobs?: { leaseMs?: number; pollMs?: number; concurrency?: number; soleWorker?: boolean };
 }
 
-/** Which catalog the configuration names: the embedded SQLite file (PostgreSQL is the next kind). */
+/** Which catalog the configuration names: PostgreSQL when OPENCBR_CATALOG_URL is set, else the SQLite file. */
 function catalogConfig(config: Config, opts: OpenContextOptions): CatalogConfig {
+  if (config.catalogUrl && opts.catalogPath === undefined)
+    return { kind: 'postgres', url: config.catalogUrl };
   return { kind: 'sqlite', path: opts.catalogPath ?? config.catalogPath };
 }
 
@@ -85,7 +87,8 @@ function objectStore(config: Config): ObjectStore {
 export async function openContext(config: Config, opts: OpenContextOptions = {}): Promise<AppContext> {
   const log = opts.log ?? pino({ level: process.env.OPENCBR_LOG_LEVEL ?? 'info' });
   const now = opts.now ?? systemClock;
-  const catalog = await openCatalog(catalogConfig(config, opts), now);
+  const catalogChoice = catalogConfig(config, opts);
+  const catalog = await openCatalog(catalogChoice, now);
   const db = catalog.db;
   let masterKey: Buffer;
   try {
@@ -109,7 +112,9 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     concurrency: opts.jobs?.concurrency ?? config.jobConcurrency,
     leaseMs: opts.jobs?.leaseMs,
     pollMs: opts.jobs?.pollMs,
-    soleWorker: opts.jobs?.soleWorker ?? true,
+    // Only an embedded catalog has a single worker: on a shared catalog the running jobs of other live nodes
+    // are theirs until their leases expire, so recovery at start takes expired leases only.
+    soleWorker: catalogChoice.kind === 'sqlite' && (opts.jobs?.soleWorker ?? true),
     now,
     log,
   });

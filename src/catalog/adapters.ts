@@ -1,6 +1,6 @@
 // The catalog adapters one catalog database provides, built together so that the composition root picks a
-// catalog in one place. SQLite (embedded, one node) is the only kind today; a PostgreSQL catalog shared by
-// several nodes provides the same set over its own Kysely dialect, without the SQLite read cache.
+// catalog in one place: SQLite (embedded, one node) or PostgreSQL (shared by several nodes), the same set over
+// each one's Kysely dialect; the read cache wraps the SQLite catalog only.
 import type { Kysely } from 'kysely';
 import type { InventoryStore } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
@@ -16,6 +16,7 @@ import { openCatalogDb } from './db.js';
 import { HssStore } from './hss-store.js';
 import { SqlIdentityStore } from './identity.js';
 import { SqlInventoryStore } from './inventory.js';
+import { openPostgresCatalogDb } from './postgres.js';
 import { sqlCbrRepositories } from './repositories/index.js';
 import { SqlJobRepository } from './repositories/jobs.js';
 import type { Database } from './schema.js';
@@ -37,13 +38,17 @@ export interface CatalogAdapters {
   close(): Promise<void>;
 }
 
-export type CatalogConfig = { kind: 'sqlite'; path: string };
+export type CatalogConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 /** Opens the configured catalog (migrated to the latest schema) and its adapters. */
 export async function openCatalog(config: CatalogConfig, clock: Clock): Promise<CatalogAdapters> {
   switch (config.kind) {
     case 'sqlite': {
       const db = await openCatalogDb(config.path);
+      return sqlCatalogAdapters(db, clock);
+    }
+    case 'postgres': {
+      const db = await openPostgresCatalogDb(config.url);
       return sqlCatalogAdapters(db, clock);
     }
   }

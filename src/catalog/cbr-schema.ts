@@ -97,6 +97,7 @@ export interface CbrBackupsTable {
 
 export interface CbrOperationLogsTable {
   id: string;
+  policy_id: string | null;
   project_id: string;
   operation_type: string;
   status: string;

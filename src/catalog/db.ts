@@ -9,6 +9,7 @@ import {
   SqliteDialect,
   type SqliteDatabase as SqliteDialectDatabase,
 } from 'kysely';
+import { classifyingDialect } from './driver-errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -54,7 +55,11 @@ function checkIntegrity(sqlite: SqliteDatabase.Database, file: string, fresh: bo
   if (!tables.includes('kysely_migration')) {
     throw new CatalogDamagedError(file, 'it has tables but no migration table');
   }
-  const applied = sqlite.prepare('SELECT name FROM kysely_migration').pluck().all() as string[];
+  checkMigrationNames(file, sqlite.prepare('SELECT name FROM kysely_migration').pluck().all() as string[]);
+}
+
+/** Refuses a catalog whose applied migrations this version does not know (SQLite and PostgreSQL alike). */
+export function checkMigrationNames(file: string, applied: string[]): void {
   const unknown = applied.filter((n) => !(n in migrations));
   if (unknown.length > 0) {
     throw new CatalogDamagedError(
@@ -248,7 +253,7 @@ export async function openCatalogDb(file: string): Promise<Kysely<Database>> {
   sqlite.pragma('temp_store = MEMORY');
   const { access, onWrite } = makeReadAccess(sqlite);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite, onWrite) }),
+    dialect: classifyingDialect(new SqliteDialect({ database: cachingStatements(sqlite, onWrite) })),
   });
   readAccess.set(db, access);
   try {

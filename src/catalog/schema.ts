@@ -5,5 +5,12 @@ import type { CinderHssTables } from './cinder-tables.js';
 import type { IdentityTables } from './identity-tables.js';
 import type { InventoryTables } from './inventory-tables.js';
 import type { JobTables } from './jobs-tables.js';
+import type { PolicyTables } from './policy-tables.js';
 
-export interface Database extends IdentityTables, InventoryTables, JobTables, CbrTables, CinderHssTables {}
+export interface Database
+  extends IdentityTables,
+    InventoryTables,
+    JobTables,
+    CbrTables,
+    CinderHssTables,
+    PolicyTables {}

@@ -185,6 +185,8 @@ export interface OperationLog {
   progress: number;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The policy whose schedule started the operation (automatic backups), else null. */
+  policyId: string | null;
 }
 
 export type SortKey = 'created_at' | 'updated_at' | 'name' | 'status' | 'protected_at' | 'id';

@@ -81,8 +81,9 @@ export function retentionDoomed(backups: RetainedBackup[], def: OperationDefinit
     list.forEach((b, i) => {
       const expiredByCount = max > 0 && i >= max;
       const expiredByAge = cutoff !== null && Date.parse(b.createdAt) < cutoff;
-      // With both rules, a backup goes when either says so (CBR applies whichever is configured).
-      if ((expiredByCount || expiredByAge) && !kept.has(b.id)) doomed.push(b.id);
+      // With both rules, a backup goes when either says so (CBR applies whichever is configured); the newest
+      // backup of a resource always stays, so that retention never leaves a resource with none.
+      if ((expiredByCount || expiredByAge) && !kept.has(b.id) && i > 0) doomed.push(b.id);
     });
   }
   return doomed;

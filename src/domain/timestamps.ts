@@ -75,3 +75,8 @@ export function epochMs(ts: string | null): number {
   const ms = Date.parse(ts);
   return Number.isNaN(ms) ? 0 : ms;
 }
+
+/** The expiry of something made at `ts` and kept `days` days; null when `days` is not positive (kept forever). */
+export function expiryOf(ts: string, days: number): string | null {
+  return days > 0 ? toTimestamp(new Date(Date.parse(ts) + days * 86_400_000)) : null;
+}

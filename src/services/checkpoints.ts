@@ -14,6 +14,7 @@ import type {
 import { bytesToGb, checkpointStatusOf, disksSizeGb, serverStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
+import { expiryOf } from '../domain/timestamps.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, newId, requireEngine } from './cbr-deps.js';
 import type { VaultEnginePort } from './engine-port.js';
@@ -30,6 +31,10 @@ export interface CheckpointCreateInput {
   name?: string | null;
   description?: string | null;
   autoTrigger?: boolean;
+  /** The policy whose schedule makes this checkpoint (named in its operation logs). */
+  policyId?: string | null;
+  /** Days its backups are kept (the policy's retention_duration_days): sets each backup's expiry; -1: no expiry. */
+  retentionDays?: number;
   /** Bind resources that are in no vault yet to this vault first (Cinder/HSS convenience). */
   autoBind?: boolean;
 }
@@ -207,7 +212,7 @@ export class CheckpointService {
       description: input.description ?? null,
       incremental: input.incremental ?? true,
       autoTrigger: input.autoTrigger ?? false,
-      retentionDays: -1,
+      retentionDays: input.retentionDays ?? -1,
       createdAt: now,
       updatedAt: now,
       resources: [],
@@ -332,7 +337,7 @@ export class CheckpointService {
       const made: CheckpointCreated['backups'] = [];
       for (const b of tops) {
         await r.vaults.setResourceProtectStatus(vault.id, b.resourceId, 'protecting');
-        const o = await this.oplogs.open('backup', b, vault, undefined, r.oplogs);
+        const o = await this.oplogs.open('backup', b, vault, undefined, r.oplogs, input.policyId ?? null);
         await r.jobs.enqueue<BackupJobPayload>(
           'backup',
           { backupId: b.id, operationLogId: o.id },
@@ -384,7 +389,7 @@ export class CheckpointService {
       createdAt: a.at,
       updatedAt: a.at,
       protectedAt: null,
-      expiredAt: null,
+      expiredAt: expiryOf(a.at, a.checkpoint.retentionDays),
       incremental: false,
       autoTrigger: a.checkpoint.autoTrigger,
       bootable: a.kind === 'volume' && a.systemDisk,

@@ -10,6 +10,7 @@ import { type BackupJobPayload, CheckpointService } from './checkpoints.js';
 import type { EnginePort } from './engine-port.js';
 import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
+import { PolicyService } from './policies.js';
 import { reconcile } from './reconciler.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
@@ -22,6 +23,7 @@ export interface CbrServices {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  policies: PolicyService;
   verify: VerifyService;
 }
 
@@ -35,7 +37,8 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
-  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, verify };
+  const policies = new PolicyService(deps, vaults);
+  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify };
 }
 
 /** Service factory for openContext: builds the services and registers their jobs. */

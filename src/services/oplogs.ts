@@ -31,6 +31,7 @@ export class OperationLogService {
     vault: Pick<Vault, 'id' | 'name'>,
     target?: { id: string; name: string },
     oplogs: OperationLogRepository = this.deps.repos.oplogs,
+    policyId: string | null = null,
   ): Promise<OperationLog> {
     const now = this.deps.timestamp();
     const o: OperationLog = {
@@ -56,6 +57,7 @@ export class OperationLogService {
       progress: 0,
       errorCode: null,
       errorMessage: null,
+      policyId,
     };
     await oplogs.insertOplog(o);
     return o;
@@ -87,6 +89,7 @@ export class OperationLogService {
       progress: 0,
       errorCode: null,
       errorMessage: null,
+      policyId: null,
     };
     await oplogs.insertOplog(o);
     return o;

@@ -19,6 +19,7 @@ import {
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
+import { requireBackupPolicy } from './policies.js';
 
 export interface ResourceRef {
   id: string;
@@ -91,6 +92,8 @@ export class VaultService {
       );
     }
     const objectType = input.objectType as ObjectType;
+    if (input.backupPolicyId)
+      await requireBackupPolicy(this.deps.repos, auth.projectId, input.backupPolicyId);
     const now = this.deps.timestamp();
     const vault: Vault = newVault({
       id: newId(),

@@ -44,7 +44,7 @@ const RULES: Record<string, Rule> = {
   api: { ours: ['services', 'domain', 'context.ts'], forbidden: NO_IO },
   // Service factories are handed the context they add their services to.
   services: { ours: ['domain', 'jobs/queue.ts', 'jobs/index.ts', 'context.ts'] },
-  domain: { ours: [], packages: ['node:crypto', 'node:path', 'node:util', 'node:buffer'] },
+  domain: { ours: [], packages: ['node:crypto', 'node:path', 'node:util', 'node:buffer', 'rrule'] },
   catalog: { ours: ['domain'] },
   objects: { ours: ['domain'] },
   engine: { ours: ['objects'] },

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { type AppContext, openContext } from '../../src/context.js';
 import { openEngine } from '../../src/engine/index.js';
 import { FsObjectStore } from '../../src/objects/index.js';
+import { testCatalogEnv } from '../support/catalog.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of responses under test
 export type J = any;
@@ -54,6 +55,7 @@ export async function startHarness(
   const config = loadConfig(
     {
       OPENCBR_DATA: path.join(dir, 'data'),
+      ...(await testCatalogEnv(dir)),
       OPENCBR_VOLUME_ROOTS: volumeRoot,
       OPENCBR_ADMIN_PASSWORD: 'Admin-pass-1',
       ...opts.env,

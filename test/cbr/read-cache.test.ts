@@ -16,6 +16,9 @@ import type { Backup } from '../../src/domain/cbr-model.js';
 import type { BackupRepository } from '../../src/domain/ports/cbr-repositories.js';
 import { type Harness, startHarness } from './helpers.js';
 
+// The read cache wraps the embedded SQLite catalog only (it relies on SQLite's synchronous reads and
+// data_version), so this file keeps SQLite whatever catalog the other suites run on.
+const SQLITE_ONLY = { OPENCBR_CATALOG_URL: '' };
 let h: Harness;
 let seeded: SeedResult;
 let reader: BackupRepository;
@@ -24,7 +27,7 @@ const cached = (): BackupRepository => withSqliteReadCache(sqlCbrRepositories(h.
 let target: Backup;
 
 before(async () => {
-  h = await startHarness({ engine: false, startJobs: false });
+  h = await startHarness({ engine: false, startJobs: false, env: SQLITE_ONLY });
   seeded = await seedBackups(sqlCbrRepositories(h.ctx.db), {
     projectId: h.a.projectId,
     count: 300,

@@ -13,6 +13,7 @@ import { type AppContext, openContext } from '../../src/context.js';
 import { openEngine } from '../../src/engine/index.js';
 import { FsObjectStore } from '../../src/objects/fs-store.js';
 import { cbrServiceFactory } from '../../src/services/index.js';
+import { testCatalogEnv } from '../support/catalog.js';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery';
 export const OTHER_PASSWORD = 'other-horse-battery';
@@ -67,6 +68,7 @@ export async function startHarness(
   const config = loadConfig(
     {
       OPENCBR_DATA: path.join(dir, 'data'),
+      ...(await testCatalogEnv(dir)),
       OPENCBR_VOLUME_ROOTS: volumeRoot,
       OPENCBR_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OPENCBR_LISTEN: '127.0.0.1:0',

@@ -46,5 +46,11 @@ test('bad values are refused with the variable named', () => {
     );
   }
   assert.throws(() => loadConfig({ OPENCBR_TOKEN_TTL: '-5' }), /OPENCBR_TOKEN_TTL/);
+  assert.throws(() => loadConfig({ OPENCBR_CATALOG_URL: 'mysql://db/opencbr' }), /OPENCBR_CATALOG_URL/);
+  assert.equal(loadConfig({}).catalogUrl, null, 'unset: the SQLite file');
+  assert.equal(
+    loadConfig({ OPENCBR_CATALOG_URL: 'postgres://u@h:5432/d' }).catalogUrl,
+    'postgres://u@h:5432/d',
+  );
   assert.throws(() => loadConfig({ OPENCBR_JOB_CONCURRENCY: 'two' }), /OPENCBR_JOB_CONCURRENCY/);
 });

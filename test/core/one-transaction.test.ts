@@ -14,11 +14,30 @@ after(async () => {
   await h.close();
 });
 
-const failEnqueues = () =>
-  sql`CREATE TRIGGER fail_enqueue BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'injected: the job could not be recorded'); END`.execute(
+// The fault is injected with each catalog's own trigger syntax (test-only SQL).
+const onPostgres = () => h.ctx.config.catalogUrl !== null;
+const failEnqueues = async () => {
+  if (onPostgres()) {
+    await sql`CREATE FUNCTION fail_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected: the job could not be recorded'; END $$`.execute(
+      h.ctx.db,
+    );
+    await sql`CREATE TRIGGER fail_enqueue BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION fail_enqueue()`.execute(
+      h.ctx.db,
+    );
+    return;
+  }
+  await sql`CREATE TRIGGER fail_enqueue BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'injected: the job could not be recorded'); END`.execute(
     h.ctx.db,
   );
-const allowEnqueues = () => sql`DROP TRIGGER fail_enqueue`.execute(h.ctx.db);
+};
+const allowEnqueues = async () => {
+  if (onPostgres()) {
+    await sql`DROP TRIGGER fail_enqueue ON jobs`.execute(h.ctx.db);
+    await sql`DROP FUNCTION fail_enqueue()`.execute(h.ctx.db);
+    return;
+  }
+  await sql`DROP TRIGGER fail_enqueue`.execute(h.ctx.db);
+};
 
 async function transientLeft(): Promise<string[]> {
   const backups = await h.ctx.db

@@ -11,6 +11,7 @@ import { openContext } from '../../src/context.js';
 import type { Vault } from '../../src/domain/cbr-model.js';
 import { newVault } from '../../src/domain/cbr-rules.js';
 import { tempDir } from '../iam/helpers.js';
+import { testCatalogEnv } from '../support/catalog.js';
 
 const vault = (id: string): Vault =>
   newVault({
@@ -67,7 +68,7 @@ test('writes and enqueues commit together; a throw rolls both back; the queue he
 
 test('services take their timestamps from the context clock', async () => {
   const dir = tempDir('opencbr-clock-');
-  const config = loadConfig({ OPENCBR_DATA: path.join(dir, 'data') }, dir);
+  const config = loadConfig({ OPENCBR_DATA: path.join(dir, 'data'), ...(await testCatalogEnv(dir)) }, dir);
   const at = new Date('2031-05-06T07:08:09.123Z');
   const ctx = await openContext(config, { log: pino({ level: 'silent' }), now: () => at });
   try {

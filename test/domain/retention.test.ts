@@ -87,4 +87,66 @@ describe('policy retention', () => {
     assert.equal(tzOffsetMinutes('UTC-05:30'), -330);
     assert.equal(tzOffsetMinutes(undefined), 0);
   });
+
+  it('never the newest backup of a resource, even past its age', () => {
+    const list = [b('old', '2026-01-01T00:00:00.000000Z'), b('older', '2025-12-01T00:00:00.000000Z')];
+    assert.deepEqual(retentionDoomed(list, { retention_duration_days: 10 }, now), ['older']);
+  });
+
+  it('a simulated year of daily backups under GFS rules in UTC+08:00 equals a reference computation', () => {
+    const def = {
+      max_backups: 7,
+      day_backups: 10,
+      week_backups: 8,
+      month_backups: 12,
+      year_backups: 2,
+      timezone: 'UTC+08:00',
+    };
+    // Daily at 23:30 UTC (07:30 the next day in UTC+08:00), some days twice, over 400 days.
+    const list: Array<{ id: string; resourceId: string; createdAt: string }> = [];
+    const start = Date.UTC(2025, 0, 1, 23, 30);
+    for (let day = 0; day < 400; day++) {
+      list.push(b(`d${day}`, new Date(start + day * 86_400_000).toISOString().replace('Z', '000Z')));
+      if (day % 9 === 0)
+        list.push(
+          b(`e${day}`, new Date(start + day * 86_400_000 + 3_600_000).toISOString().replace('Z', '000Z')),
+        );
+    }
+    const at = new Date(start + 400 * 86_400_000);
+    // The reference: local calendar fields from a shifted Date, ISO weeks by the Thursday rule.
+    const local = (ts: string) => new Date(Date.parse(ts) + 8 * 3_600_000);
+    const isoWeek = (d: Date) => {
+      const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+      t.setUTCDate(t.getUTCDate() + 3 - ((t.getUTCDay() + 6) % 7));
+      const y = t.getUTCFullYear();
+      const week1 = new Date(Date.UTC(y, 0, 4));
+      return `${y}-W${1 + Math.round((t.getTime() - week1.getTime()) / 86_400_000 / 7 - ((week1.getUTCDay() + 6) % 7) / 7 + 3 / 7)}`;
+    };
+    const keys: Record<string, (ts: string) => string> = {
+      day: (ts) => local(ts).toISOString().slice(0, 10),
+      week: (ts) => isoWeek(local(ts)),
+      month: (ts) => local(ts).toISOString().slice(0, 7),
+      year: (ts) => local(ts).toISOString().slice(0, 4),
+    };
+    const newestFirst = [...list].sort((x, y) => (x.createdAt < y.createdAt ? 1 : -1));
+    const kept = new Set(newestFirst.slice(0, 7).map((x) => x.id));
+    for (const [period, n] of [
+      ['day', 10],
+      ['week', 8],
+      ['month', 12],
+      ['year', 2],
+    ] as const) {
+      const seen = new Map<string, string>();
+      for (const x of newestFirst)
+        if (!seen.has(keys[period]!(x.createdAt))) seen.set(keys[period]!(x.createdAt), x.id);
+      for (const id of [...seen.values()].slice(0, n)) kept.add(id);
+    }
+    const expected = list
+      .filter((x) => !kept.has(x.id))
+      .map((x) => x.id)
+      .sort();
+    const got = retentionDoomed(list, def, at).sort();
+    assert.deepEqual(got, expected);
+    assert.ok(expected.length > 300, `the rules delete most of the year (${expected.length})`);
+  });
 });

@@ -1,7 +1,7 @@
 // The RRULE subset of backup policies (CBR and HSS): which slot is the latest one due.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { latestSlot, latestSlotOf, parseRule } from '../../src/domain/schedule.js';
+import { latestSlot, latestSlotOf, nextSlotsOf, parseRule, tooClose } from '../../src/domain/schedule.js';
 
 const d = (s: string) => new Date(s);
 const slot = (rule: string, start: string, now: string) =>
@@ -65,5 +65,31 @@ describe('backup policy schedule', () => {
     ]) {
       assert.throws(() => parseRule(bad), bad);
     }
+  });
+
+  it('the next slots, in time order over several rules', () => {
+    const next = nextSlotsOf(
+      ['FREQ=WEEKLY;BYDAY=MO;BYHOUR=14;BYMINUTE=0', 'FREQ=DAILY;INTERVAL=2;BYHOUR=2;BYMINUTE=30'],
+      d('2026-01-01T00:00:00Z'),
+      d('2026-01-04T12:00:00Z'),
+      5,
+    ).map((x) => x.toISOString());
+    assert.deepEqual(next, [
+      '2026-01-05T02:30:00.000Z',
+      '2026-01-05T14:00:00.000Z',
+      '2026-01-07T02:30:00.000Z',
+      '2026-01-09T02:30:00.000Z',
+      '2026-01-11T02:30:00.000Z',
+    ]);
+  });
+
+  it('time points closer than an hour, within one rule or across rules', () => {
+    assert.equal(tooClose(['FREQ=DAILY;BYHOUR=1,2,3;BYMINUTE=0']), null);
+    assert.ok(tooClose(['FREQ=DAILY;BYHOUR=1;BYMINUTE=0,59']));
+    assert.ok(tooClose(['FREQ=DAILY;BYHOUR=23;BYMINUTE=30', 'FREQ=WEEKLY;BYDAY=TU;BYHOUR=0;BYMINUTE=10']));
+    assert.equal(
+      tooClose(['FREQ=DAILY;BYHOUR=23;BYMINUTE=30', 'FREQ=WEEKLY;BYDAY=TU;BYHOUR=0;BYMINUTE=30']),
+      null,
+    );
   });
 });

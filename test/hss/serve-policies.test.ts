@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { type RunningServer, startServer } from '../../src/cli/server.js';
 import { loadConfig } from '../../src/config.js';
 import { ADMIN_PASSWORD, issueToken, waitFor, writeImage } from '../cinder/harness.js';
+import { testCatalogEnv } from '../support/catalog.js';
 
 const DAY = 86_400_000;
 
@@ -40,6 +41,7 @@ describe('serve runs backup policies', () => {
     const config = loadConfig(
       {
         OPENCBR_DATA: path.join(dir, 'data'),
+        ...(await testCatalogEnv(dir)),
         OPENCBR_VOLUME_ROOTS: volumes,
         OPENCBR_ADMIN_PASSWORD: ADMIN_PASSWORD,
         OPENCBR_LISTEN: '127.0.0.1:0',

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, type OpenContextOptions, openContext } from '../../src/context.js';
+import { testCatalogEnv } from '../support/catalog.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of responses under test
 export type J = any;
@@ -37,6 +38,7 @@ export async function startPlatform(
   const config = loadConfig(
     {
       OPENCBR_DATA: path.join(dir, 'data'),
+      ...(await testCatalogEnv(dir)),
       OPENCBR_VOLUME_ROOTS: volumeRoot,
       OPENCBR_ADMIN_PASSWORD: ADMIN_PASSWORD,
       ...opts.env,

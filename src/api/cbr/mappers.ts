@@ -188,7 +188,7 @@ export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
     status: o.status,
     operation_type: o.operationType,
     checkpoint_id: o.checkpointId,
-    policy_id: null,
+    policy_id: o.policyId,
     provider_id: providerIdOf(o.providerKind),
     vault_id: o.vaultId,
     vault_name: o.vaultName,

@@ -13,6 +13,7 @@ import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
 import { cbrErrorHandler } from './errors.js';
 import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultToWire } from './mappers.js';
+import { registerPolicyRoutes } from './policy-routes.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
 
@@ -93,6 +94,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       return { versions: [versionDoc(req)] };
     },
   );
+
+  registerPolicyRoutes(app, ctx, preValidation);
 
   // ------------------------------------------------------------------ vaults
   const vaults = '/v3/:project_id/vaults';

@@ -60,7 +60,14 @@ function applyBackupFilter<O>(
         .selectFrom('cbr_vaults')
         .select('cbr_vaults.id')
         .where('cbr_vaults.project_id', '=', f.projectId)
-        .where((e) => e(e('cbr_vaults.used_bytes', '*', 100), '>=', e('cbr_vaults.size_gb', '*', p * GIB))),
+        // In bigint: size_gb × 2^30 overflows PostgreSQL's 32-bit integer (SQLite's integers are 64-bit anyway).
+        .where((e) =>
+          e(
+            e(e.cast('cbr_vaults.used_bytes', 'bigint'), '*', 100),
+            '>=',
+            e(e.cast('cbr_vaults.size_gb', 'bigint'), '*', e.cast(e.val(p * GIB), 'bigint')),
+          ),
+        ),
     );
   }
   return q;

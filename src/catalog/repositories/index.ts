@@ -4,6 +4,7 @@ import type { CbrRepositories } from '../../domain/ports/cbr-repositories.js';
 import { SqlBackupRepository } from './backups.js';
 import { SqlCheckpointRepository } from './checkpoints.js';
 import { SqlOperationLogRepository } from './oplogs.js';
+import { SqlPolicyRepository } from './policies.js';
 import type { CbrDb } from './sql.js';
 import { SqlVaultRepository } from './vaults.js';
 
@@ -15,6 +16,7 @@ export function sqlCbrRepositories(db: Kysely<any>): CbrRepositories {
     checkpoints: new SqlCheckpointRepository(d),
     backups: new SqlBackupRepository(d),
     oplogs: new SqlOperationLogRepository(d),
+    policies: new SqlPolicyRepository(d),
   };
 }
 

@@ -194,6 +194,7 @@ export function oplogToRow(o: OperationLog): CbrOperationLogsTable {
     progress: o.progress,
     error_code: o.errorCode,
     error_message: o.errorMessage,
+    policy_id: o.policyId,
   };
 }
 
@@ -221,6 +222,7 @@ export function rowToOplog(r: CbrOperationLogsTable): OperationLog {
     progress: r.progress,
     errorCode: r.error_code,
     errorMessage: r.error_message,
+    policyId: r.policy_id ?? null,
   };
 }
 

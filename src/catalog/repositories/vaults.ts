@@ -86,6 +86,7 @@ export class SqlVaultRepository implements VaultRepository {
     if (patch.locked !== undefined) set.locked = b01(patch.locked);
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.description !== undefined) set.description = patch.description;
+    if (patch.backupPolicyId !== undefined) set.backup_policy_id = patch.backupPolicyId;
     await this.db.updateTable('cbr_vaults').set(set).where('id', '=', id).execute();
   }
 

@@ -12,6 +12,7 @@ import type {
   Vault,
   VaultResource,
 } from '../cbr-model.js';
+import type { Policy, PolicyOperationType } from '../policy.js';
 
 export class ResourceAlreadyBoundError extends Error {
   constructor(readonly resourceId: string) {
@@ -69,6 +70,7 @@ export type VaultPatch = Partial<
     | 'locked'
     | 'status'
     | 'description'
+    | 'backupPolicyId'
   >
 > & { updatedAt: string };
 
@@ -194,10 +196,28 @@ export interface OperationLogRepository {
   resourcesBeingRestored(projectId: string): Promise<Set<string>>;
 }
 
+export interface PolicyRepository {
+  insertPolicy(p: Policy): Promise<void>;
+  getPolicy(projectId: string, id: string): Promise<Policy | null>;
+  /** A project's policies, oldest first. */
+  listPolicies(projectId: string, operationType?: PolicyOperationType): Promise<Policy[]>;
+  updatePolicy(p: Policy): Promise<void>;
+  /** Removes the policy and its run records (its vaults must be unbound first). */
+  deletePolicy(id: string): Promise<void>;
+  /** Enabled backup policies of every project, each with the ids of the vaults bound to it (at least one). */
+  enabledBoundPolicies(): Promise<Array<{ policy: Policy; vaultIds: string[] }>>;
+  /**
+   * Claims a schedule slot of a (policy, vault): the number of this automatic run (1 for the first) for exactly
+   * one caller per slot, null for every other caller and for a slot not later than the last one claimed.
+   */
+  claimSlot(policyId: string, vaultId: string, slot: string): Promise<number | null>;
+}
+
 /** The CBR repositories together, as services read them (outside a command's transaction). */
 export interface CbrRepositories {
   vaults: VaultRepository;
   checkpoints: CheckpointRepository;
   backups: BackupRepository;
   oplogs: OperationLogRepository;
+  policies: PolicyRepository;
 }
