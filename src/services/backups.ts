@@ -5,6 +5,7 @@ import type { Server, Volume } from '../domain/inventory.js';
 // Backups: get, list (filters/sort/paging), update, delete (durable `delete` job: engine delete + gc) and
 // restore (durable `restore` job: byte-identical write of each disk backup to a target volume).
 import { type BackupList, type BackupTree, MarkerNotFoundError } from '../domain/ports/cbr-repositories.js';
+import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
 import { collectGarbage, deleteBackupData, scheduleGc } from './gc.js';
@@ -169,6 +170,7 @@ export class BackupService {
       });
     }
     const vault = await this.vaults.get(projectId, b.vaultId);
+    assertDeletableUnderLock(vault, b, this.deps.timestamp());
     return this.deps.uow.run(async (r) => {
       const at = this.deps.timestamp();
       if (!(await r.backups.transitionBackupTree(b.id, ['available', 'error'], 'deleting', at))) {

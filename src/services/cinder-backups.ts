@@ -5,6 +5,7 @@ import { CINDER_STATUSES, hasCompleteData, statusesOfCinder } from '../domain/ba
 import type { Backup, BackupStatus, Vault } from '../domain/cbr-model.js';
 import { canDelete, canRestore } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
+import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import {
   backupNotFound,
   badRequest,
@@ -355,6 +356,7 @@ export async function deleteCinderBackup(
 ): Promise<void> {
   const b = await loadCinderBackup(deps, caller.projectId, id);
   if (!force && !canDelete(b)) throw invalidBackup('Backup status must be available or error');
+  assertDeletableUnderLock(await deps.vaults.get(caller.projectId, b.vaultId), b, deps.timestamp());
   const dependents = await deps.cinder.dependentCounts(b.projectId, [b.id]);
   if ((dependents.get(b.id) ?? 0) > 0) throw invalidBackup('Incremental backups exist for this backup.');
   if (force && !canDelete(b)) {

@@ -17,6 +17,7 @@ import {
   type VaultListFilter,
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
+import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
 import { requireBackupPolicy } from './policies.js';
@@ -216,6 +217,8 @@ export class VaultService {
       );
     }
     const backups = await this.deps.repos.backups.backupsOfVault(v.id);
+    const now = this.deps.timestamp();
+    for (const b of backups) if (b.parentId === null) assertDeletableUnderLock(v, b, now);
     const busy = backups.find((b) => BUSY.includes(b.status));
     if (busy) {
       throw cbrError(
