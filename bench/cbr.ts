@@ -9,28 +9,28 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { type Limits, cpuBound, measureLimits } from './lib/limits.js';
+import { bindingLimit, measureLimits } from './lib/limits.js';
 import { dirBytes } from './lib/measure.js';
 import {
   type BenchImages,
   type Step,
   type ToolResult,
+  argOpt,
   benchRestic,
   ensureTool,
   images,
   linkVol,
   log,
   median,
+  medianSteps,
   round,
+  runRounds,
   sameFile,
   warm,
 } from './lib/tools.js';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
-};
+const opt = argOpt;
 const sizes = opt('sizes', '1024,4096').split(',').map(Number);
 const rounds = Math.max(1, Number(opt('rounds', '3')));
 const keep = argv.includes('--keep');
@@ -210,39 +210,6 @@ async function benchOpencbrApi(im: BenchImages): Promise<ToolResult> {
   return r;
 }
 
-/** The limit that binds one step, in MB of volume per second, and its name. */
-function bindingLimit(lim: Limits, name: string, s: Step, volBytes: number): { mbps: number; by: string } {
-  const storedShare = Math.min(1, s.storedBytes / volBytes);
-  const c: Array<[string, number]> = [];
-  if (name === 'full') {
-    c.push(['source read', lim.cachedReadMBps]);
-    c.push([
-      'cpu',
-      cpuBound(lim, [
-        { op: 'hmac-sha256', share: 1 },
-        { op: 'zstd-3', share: 1 },
-        { op: 'aes-256-gcm', share: storedShare },
-      ]),
-    ]);
-    c.push(['durable write', lim.fsyncWriteMBps / Math.max(storedShare, 1e-9)]);
-  } else if (name === 'incr') {
-    c.push(['source read', lim.cachedReadMBps]);
-    c.push(['cpu', cpuBound(lim, [{ op: 'hmac-sha256', share: 1 }])]);
-  } else {
-    c.push(['durable write', lim.fsyncWriteMBps]);
-    c.push([
-      'cpu',
-      cpuBound(lim, [
-        { op: 'aes-256-gcm', share: storedShare },
-        { op: 'unzstd', share: 1 },
-        { op: 'hmac-sha256', share: 1 },
-      ]),
-    ]);
-  }
-  const [by, mbps] = c.reduce((a, b) => (b[1] < a[1] ? b : a));
-  return { mbps, by };
-}
-
 if (!ensureTool('restic', 'restic')) throw new Error('restic is needed (apt-get install restic)');
 for (const sizeMiB of sizes) {
   const load0 = loadavg();
@@ -254,30 +221,8 @@ for (const sizeMiB of sizes) {
     opencbr: () => benchOpencbrApi(im),
     restic: () => benchRestic(im, keep),
   };
-  const order = Object.keys(runTool);
-  const perRound: Array<Record<string, ToolResult>> = [];
-  for (let i = 0; i < rounds; i++) {
-    const round: Record<string, ToolResult> = {};
-    for (const name of i % 2 ? [...order].reverse() : order) {
-      log(`${sizeMiB} MiB, round ${i + 1}/${rounds}: ${name}`);
-      round[name] = await runTool[name]!();
-    }
-    perRound.push(round);
-  }
-  const medians: Record<string, Record<string, Step>> = {};
-  for (const tool of order) {
-    medians[tool] = {};
-    for (const name of Object.keys(perRound[0]![tool]!)) {
-      const of = (k: keyof Step) => median(perRound.map((r) => r[tool]![name]![k]));
-      medians[tool]![name] = {
-        wallS: round(of('wallS'), 3),
-        mbPerS: round(of('mbPerS'), 1),
-        maxRssMiB: round(of('maxRssMiB'), 1),
-        cpuS: round(of('cpuS'), 2),
-        storedBytes: of('storedBytes'),
-      };
-    }
-  }
+  const perRound = await runRounds(rounds, runTool, `${sizeMiB} MiB, `);
+  const medians = medianSteps(perRound);
   const table = new Table({
     head: [`${sizeMiB} MiB`, 'step', 'wall s', 'MB/s', 'of limit', 'stored (MB)', 'peak RSS MiB', 'CPU s'],
   });
@@ -286,7 +231,8 @@ for (const sizeMiB of sizes) {
     for (const [name, st] of Object.entries(steps)) {
       let cell = '';
       if (tool === 'opencbr') {
-        const b = bindingLimit(limits, name, st, im.volBytes);
+        const work = name === 'full' ? 'full' : name === 'incr' ? 'scan' : 'restore';
+        const b = bindingLimit(limits, work, Math.min(1, st.storedBytes / im.volBytes));
         ofLimit[name] = { mbps: round(b.mbps, 1), by: b.by, fraction: round(st.mbPerS / b.mbps, 3) };
         cell = `${(100 * ofLimit[name]!.fraction).toFixed(0)} % of ${b.by} (${b.mbps.toFixed(0)})`;
       }

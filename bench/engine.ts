@@ -8,28 +8,28 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { type Limits, cpuBound, measureLimits } from './lib/limits.js';
+import { bindingLimit, measureLimits } from './lib/limits.js';
 import { dirBytes, measure } from './lib/measure.js';
 import {
   type Step,
   type ToolResult,
+  argOpt,
   benchRestic,
   ensureTool,
   images,
   linkVol,
   log,
   median,
+  medianSteps,
   round,
+  runRounds,
   sameFile,
   step,
   warm,
 } from './lib/tools.js';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
-};
+const opt = argOpt;
 const sizeMiB = Number(opt('size-mib', '4096'));
 const tools = opt('tools', 'restic,borg').split(',').filter(Boolean);
 const keep = argv.includes('--keep');
@@ -115,40 +115,6 @@ async function benchBorg(): Promise<ToolResult> {
   return r;
 }
 
-/** The limit that binds one opencbr step, in MB of volume per second, and its name. */
-function bindingLimit(lim: Limits, name: string, s: Step, extentBytes: number): { mbps: number; by: string } {
-  const storedShare = Math.min(1, s.storedBytes / volBytes);
-  const c: Array<[string, number]> = [];
-  if (name === 'full' || name === 'incrHints') {
-    const scale = name === 'full' ? 1 : volBytes / extentBytes;
-    c.push(['source read', lim.cachedReadMBps * scale]);
-    c.push([
-      'cpu',
-      cpuBound(lim, [
-        { op: 'hmac-sha256', share: 1 },
-        { op: 'zstd-3', share: 1 },
-        { op: 'aes-256-gcm', share: name === 'full' ? storedShare : 1 },
-      ]) * scale,
-    ]);
-    if (name === 'full') c.push(['durable write', lim.fsyncWriteMBps / Math.max(storedShare, 1e-9)]);
-  } else if (name === 'incrNoHints') {
-    c.push(['source read', lim.cachedReadMBps]);
-    c.push(['cpu', cpuBound(lim, [{ op: 'hmac-sha256', share: 1 }])]);
-  } else {
-    c.push(['durable write', lim.fsyncWriteMBps]);
-    c.push([
-      'cpu',
-      cpuBound(lim, [
-        { op: 'aes-256-gcm', share: storedShare },
-        { op: 'unzstd', share: 1 },
-        { op: 'hmac-sha256', share: 1 },
-      ]),
-    ]);
-  }
-  const [by, mbps] = c.reduce((a, b) => (b[1] < a[1] ? b : a));
-  return { mbps, by };
-}
-
 const load0 = loadavg();
 log(`changed bytes ${changedBytes} (extents cover ${extentBytes})`);
 log('measuring the machine: durable writes, source reads, CPU per byte');
@@ -157,34 +123,10 @@ const limits = await measureLimits(root, v1, Math.min(volBytes, 1024 * 1024 * 10
 const runTool: Record<string, () => Promise<ToolResult>> = { opencbr: benchOpencbr };
 if (tools.includes('restic') && ensureTool('restic', 'restic')) runTool.restic = () => benchRestic(im, keep);
 if (tools.includes('borg') && ensureTool('borg', 'borgbackup')) runTool.borg = benchBorg;
-const order = Object.keys(runTool);
-const perRound: Array<Record<string, ToolResult>> = [];
-for (let i = 0; i < rounds; i++) {
-  // Alternate who goes first, so that neither always meets a warmer or a fuller disk.
-  const names = i % 2 ? [...order].reverse() : order;
-  const round: Record<string, ToolResult> = {};
-  for (const name of names) {
-    log(`round ${i + 1}/${rounds}: ${name}`);
-    round[name] = await runTool[name]!();
-  }
-  perRound.push(round);
-}
+const perRound = await runRounds(rounds, runTool, '');
 const load1 = loadavg();
 
-const medians: Record<string, ToolResult> = {};
-for (const tool of order) {
-  medians[tool] = {};
-  for (const name of Object.keys(perRound[0]![tool]!)) {
-    const of = (k: keyof Step) => median(perRound.map((r) => r[tool]![name]![k]));
-    medians[tool]![name] = {
-      wallS: round(of('wallS'), 3),
-      mbPerS: round(of('mbPerS'), 1),
-      maxRssMiB: round(of('maxRssMiB'), 1),
-      cpuS: round(of('cpuS'), 2),
-      storedBytes: of('storedBytes'),
-    };
-  }
-}
+const medians = medianSteps(perRound);
 
 const lt = new Table({ head: ['limit (measured in this run)', 'MB/s'] });
 lt.push(['durable sequential write (dd conv=fsync)', limits.fsyncWriteMBps.toFixed(0)]);
@@ -207,7 +149,20 @@ for (const [tool, steps] of Object.entries(medians)) {
   for (const [name, s] of Object.entries(steps)) {
     let cell = '';
     if (tool === 'opencbr') {
-      const b = bindingLimit(limits, name, s, extentBytes);
+      const work =
+        name === 'full'
+          ? 'full'
+          : name === 'incrHints'
+            ? 'changed'
+            : name === 'incrNoHints'
+              ? 'scan'
+              : 'restore';
+      const b = bindingLimit(
+        limits,
+        work,
+        Math.min(1, s.storedBytes / volBytes),
+        work === 'changed' ? volBytes / extentBytes : 1,
+      );
       ofLimit[name] = { mbps: round(b.mbps, 1), by: b.by, fraction: round(s.mbPerS / b.mbps, 3) };
       cell = `${(100 * ofLimit[name]!.fraction).toFixed(0)} % of ${b.by} (${b.mbps.toFixed(0)})`;
     }

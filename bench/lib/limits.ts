@@ -123,3 +123,49 @@ export function cpuBound(limits: Limits, ops: Array<{ op: CpuOp; share: number }
   const secondsPerMB = ops.reduce((s, o) => s + o.share / limits.cpu[o.op].allCoresMBps, 0);
   return 1 / secondsPerMB;
 }
+
+/**
+ * What a step does to each byte of the volume, for the limit that binds it: `full` reads, hashes and compresses
+ * every byte and stores some; `changed` does that to the changed extents only (a hinted incremental, `scale` = the
+ * volume over the extents); `scan` reads and hashes every byte and stores next to nothing; `restore` decrypts,
+ * decompresses, verifies and writes every byte durably.
+ */
+export type StepWork = 'full' | 'changed' | 'scan' | 'restore';
+
+/** The lowest of the limits a step's work meets, in MB of volume per second, and its name. */
+export function bindingLimit(
+  lim: Limits,
+  work: StepWork,
+  storedShare: number,
+  scale = 1,
+): { mbps: number; by: string } {
+  const c: Array<[string, number]> = [];
+  if (work === 'full' || work === 'changed') {
+    c.push(['source read', lim.cachedReadMBps * scale]);
+    const sealed = work === 'full' ? storedShare : 1;
+    c.push([
+      'cpu',
+      cpuBound(lim, [
+        { op: 'hmac-sha256', share: 1 },
+        { op: 'zstd-3', share: 1 },
+        { op: 'aes-256-gcm', share: sealed },
+      ]) * scale,
+    ]);
+    if (work === 'full') c.push(['durable write', lim.fsyncWriteMBps / Math.max(storedShare, 1e-9)]);
+  } else if (work === 'scan') {
+    c.push(['source read', lim.cachedReadMBps]);
+    c.push(['cpu', cpuBound(lim, [{ op: 'hmac-sha256', share: 1 }])]);
+  } else {
+    c.push(['durable write', lim.fsyncWriteMBps]);
+    c.push([
+      'cpu',
+      cpuBound(lim, [
+        { op: 'aes-256-gcm', share: storedShare },
+        { op: 'unzstd', share: 1 },
+        { op: 'hmac-sha256', share: 1 },
+      ]),
+    ]);
+  }
+  const [by, mbps] = c.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return { mbps, by };
+}

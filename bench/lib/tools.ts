@@ -180,3 +180,51 @@ export const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** `--name value` from the command line, or `dflt`. */
+export function argOpt(name: string, dflt: string): string {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+}
+
+/**
+ * Runs every tool once per round, the order alternating from round to round so that no tool always meets a
+ * warmer cache or a fuller disk; each round's figures by tool.
+ */
+export async function runRounds(
+  rounds: number,
+  runTool: Record<string, () => Promise<ToolResult>>,
+  label: string,
+): Promise<Array<Record<string, ToolResult>>> {
+  const order = Object.keys(runTool);
+  const perRound: Array<Record<string, ToolResult>> = [];
+  for (let i = 0; i < rounds; i++) {
+    const r: Record<string, ToolResult> = {};
+    for (const name of i % 2 ? [...order].reverse() : order) {
+      log(`${label}round ${i + 1}/${rounds}: ${name}`);
+      r[name] = await runTool[name]!();
+    }
+    perRound.push(r);
+  }
+  return perRound;
+}
+
+/** Each tool's steps as the median of every figure over the rounds. */
+export function medianSteps(perRound: Array<Record<string, ToolResult>>): Record<string, ToolResult> {
+  const medians: Record<string, ToolResult> = {};
+  for (const tool of Object.keys(perRound[0]!)) {
+    medians[tool] = {};
+    for (const name of Object.keys(perRound[0]![tool]!)) {
+      const of = (k: keyof Step) => median(perRound.map((r) => r[tool]![name]![k]));
+      medians[tool]![name] = {
+        wallS: round(of('wallS'), 3),
+        mbPerS: round(of('mbPerS'), 1),
+        maxRssMiB: round(of('maxRssMiB'), 1),
+        cpuS: round(of('cpuS'), 2),
+        storedBytes: of('storedBytes'),
+      };
+    }
+  }
+  return medians;
+}
