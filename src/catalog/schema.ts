@@ -5,6 +5,7 @@ import type { CinderHssTables } from './cinder-tables.js';
 import type { IdentityTables } from './identity-tables.js';
 import type { InventoryTables } from './inventory-tables.js';
 import type { JobTables } from './jobs-tables.js';
+import type { MemberTables } from './member-tables.js';
 import type { PolicyTables } from './policy-tables.js';
 
 export interface Database
@@ -13,4 +14,5 @@ export interface Database
     JobTables,
     CbrTables,
     CinderHssTables,
-    PolicyTables {}
+    PolicyTables,
+    MemberTables {}

@@ -10,6 +10,7 @@ import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, requireEngine } from './cbr-deps.js';
 import { collectGarbage, deleteBackupData, scheduleGc } from './gc.js';
 import type { OperationLogService } from './oplogs.js';
+import { backupAccess } from './sharing.js';
 import type { VaultService } from './vaults.js';
 
 /** `snapshot`: see BackupTree (same rows, same object), for callers that cache what they derive from it. */
@@ -76,7 +77,7 @@ export class BackupService {
   }
 
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
-    await this.get(projectId, id);
+    await this.ownedOrRefused(projectId, id, 'BackupService.6707', 'Backup sharing is not allowed: a shared backup is changed by its owner project only.');
     await this.deps.uow.run((r) => r.backups.updateBackup(id, { name, updatedAt: this.deps.timestamp() }));
     await this.recordChanged(id);
     return this.get(projectId, id);
@@ -154,7 +155,7 @@ export class BackupService {
 
   /** Marks the backup (and its disk children) `deleting` and enqueues the deletion. */
   async delete(projectId: string, id: string): Promise<{ operationLogId: string }> {
-    const { backup: b } = await this.get(projectId, id);
+    const { backup: b } = await this.ownedOrRefused(projectId, id, 'BackupService.6711', 'Shared backup deletion failed: a shared backup is deleted by its owner project only.');
     if (b.parentId !== null) {
       throw new AppError(
         'backup_not_deletable',
@@ -173,6 +174,10 @@ export class BackupService {
     assertDeletableUnderLock(vault, b, this.deps.timestamp());
     return this.deps.uow.run(async (r) => {
       const at = this.deps.timestamp();
+      // CBR's rule: a backup a member has accepted stays until the owner stops sharing it (DeleteMember).
+      if ((await r.members.countMembers(b.id, 'accepted')) > 0) {
+        throw cbrError('validation', 'BackupService.6703', `The backup has been shared: a member accepted backup ${b.id}; remove its members before deleting it.`, 'backup_id');
+      }
       if (!(await r.backups.transitionBackupTree(b.id, ['available', 'error'], 'deleting', at))) {
         throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
           field: 'backup_id',
@@ -190,7 +195,12 @@ export class BackupService {
 
   /** Marks the backup `restoring` and enqueues a restore of each disk to its target volume. */
   async restore(projectId: string, id: string, input: RestoreInput): Promise<{ operationLogId: string }> {
-    const { backup: b, children } = await this.get(projectId, id);
+    // The owner, or a member that accepted the share, restores onto its own disks (its project's inventory).
+    const { tree, access } = await backupAccess(this.deps, projectId, id);
+    if (access.role === 'member' && access.member.status !== 'accepted') {
+      throw cbrError('validation', 'BackupService.6707', `Backup sharing is not allowed: accept the share of backup ${access.member.backupId} before restoring it.`, 'backup_id');
+    }
+    const { backup: b, children } = tree;
     if (!canRestore(b)) {
       throw new AppError('restore_wrong_state', `Restoration is not allowed in backup status ${b.status}.`, {
         field: 'backup_id',
@@ -301,7 +311,7 @@ export class BackupService {
         'restore',
       );
     }
-    const vault = await this.vaults.get(projectId, b.vaultId);
+    const vault = await this.vaults.get(b.projectId, b.vaultId);
     return this.deps.uow.run(async (r) => {
       const at = this.deps.timestamp();
       if (!(await r.backups.transitionBackupTree(b.id, ['available'], 'restoring', at))) {
@@ -309,7 +319,8 @@ export class BackupService {
           field: 'backup_id',
         });
       }
-      const o = await this.oplogs.open('restore', b, vault, targetName, r.oplogs);
+      // The restore is logged where it was asked for (a member's restore in the member's project).
+      const o = await this.oplogs.open('restore', { ...b, projectId }, vault, targetName, r.oplogs);
       await r.jobs.enqueue<RestoreJobPayload>(
         'restore',
         { backupId: b.id, operationLogId: o.id, targets },
@@ -317,6 +328,13 @@ export class BackupService {
       );
       return { operationLogId: o.id };
     });
+  }
+
+  /** The backup when `projectId` owns it; a member of its share is refused with `cbr`, anyone else gets a 404. */
+  private async ownedOrRefused(projectId: string, id: string, cbr: string, message: string): Promise<BackupTree> {
+    const { tree, access } = await backupAccess(this.deps, projectId, id);
+    if (access.role !== 'owner') throw cbrError('validation', cbr, message, 'backup_id');
+    return tree;
   }
 
   private async targetServer(projectId: string, serverId: string): Promise<Server> {
@@ -356,7 +374,7 @@ export class BackupService {
       const disk = t.diskBackupId === top.id ? top : await this.deps.repos.backups.getBackup(t.diskBackupId);
       try {
         if (!disk?.engineBackupId) throw new Error(`disk backup ${t.diskBackupId} has no data`);
-        const v = await this.deps.inventory.getVolume(top.projectId, t.volumeId);
+        const v = await this.deps.inventory.getVolume(ctx.job.projectId ?? top.projectId, t.volumeId);
         let last = 0;
         await ve.restore({
           backupId: disk.engineBackupId,

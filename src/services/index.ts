@@ -12,6 +12,7 @@ import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
 import { PolicyService } from './policies.js';
 import { reconcile } from './reconciler.js';
+import { type ProjectExists, SharingService } from './sharing.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
 import { type VerifyJobPayload, VerifyService } from './verify.js';
@@ -25,20 +26,22 @@ export interface CbrServices {
   operationLogs: OperationLogService;
   policies: PolicyService;
   verify: VerifyService;
+  sharing: SharingService;
 }
 
 declare module '../context.js' {
   interface AppServices extends CbrServices {}
 }
 
-export function createCbrServices(deps: CbrDeps): CbrServices {
+export function createCbrServices(deps: CbrDeps, projectExists: ProjectExists = async () => false): CbrServices {
   const operationLogs = new OperationLogService(deps);
   const vaults = new VaultService(deps, operationLogs);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
   const backups = new BackupService(deps, vaults, operationLogs);
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
   const policies = new PolicyService(deps, vaults);
-  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify };
+  const sharing = new SharingService(deps, vaults, projectExists);
+  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify, sharing };
 }
 
 /** Service factory for openContext: builds the services and registers their jobs. */
@@ -59,7 +62,7 @@ export function cbrServiceFactory(ctx: AppContext): void {
     const d = await ctx.identity.getDomain(p.domainId).catch(() => null);
     return { id: p.id, name: p.name, domainId: p.domainId, domainName: d?.name ?? 'Default' };
   });
-  const s = createCbrServices(deps);
+  const s = createCbrServices(deps, async (id) => !!(await ctx.identity.getProject({ id }).catch(() => undefined)));
   Object.assign(ctx.services, s);
   ctx.jobs.register<BackupJobPayload>('backup', {
     run: (j) => s.checkpoints.runBackupJob(j),

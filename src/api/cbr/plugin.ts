@@ -13,6 +13,7 @@ import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
 import { cbrErrorHandler } from './errors.js';
 import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultToWire } from './mappers.js';
+import { registerMemberRoutes } from './member-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
@@ -96,6 +97,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   );
 
   registerPolicyRoutes(app, ctx, preValidation);
+  registerMemberRoutes(app, ctx, preValidation);
 
   // ------------------------------------------------------------------ vaults
   const vaults = '/v3/:project_id/vaults';
@@ -450,7 +452,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       },
     },
     async (req, reply) => {
-      const t = await svc().backups.get(req.params.project_id, req.params.backup_id);
+      const t = await svc().sharing.showBackup(req.params.project_id, req.params.backup_id);
       if (!t.snapshot) return { backup: backupToWire(t.backup, t.children) };
       // Mapping and serializing the 2–3 KB answer is most of this route's own work: done once per snapshot.
       let body = shownBackups.get(t.snapshot);

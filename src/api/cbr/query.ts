@@ -53,19 +53,22 @@ function time(q: Q, field: string): string | undefined {
   return t;
 }
 
-/** `key[:asc|desc],key[:dir]`, at most 255 characters; default direction desc. */
-export function parseSort(s: string): SortSpec[] {
+/** `key[:asc|desc],key[:dir]`, at most 255 characters; default direction desc; keys from `keys`. */
+export function parseSort<K extends string = SortKey>(
+  s: string,
+  keys: readonly K[] = SORT_KEYS as readonly string[] as readonly K[],
+): Array<{ key: K; dir: 'asc' | 'desc' }> {
   if (s.length === 0 || s.length > 255) throw invalidField('sort', 'must be 1 to 255 characters');
-  const out: SortSpec[] = [];
+  const out: Array<{ key: K; dir: 'asc' | 'desc' }> = [];
   for (const part of s.split(',')) {
     const [key, dir, extra] = part.trim().split(':');
-    if (extra !== undefined || !key || !(SORT_KEYS as readonly string[]).includes(key)) {
-      throw invalidField('sort', `key must be one of ${SORT_KEYS.join(', ')}`);
+    if (extra !== undefined || !key || !(keys as readonly string[]).includes(key)) {
+      throw invalidField('sort', `key must be one of ${keys.join(', ')}`);
     }
     if (dir !== undefined && dir !== 'asc' && dir !== 'desc')
       throw invalidField('sort', 'direction must be asc or desc');
     if (out.some((o) => o.key === key)) throw invalidField('sort', `key ${key} is given twice`);
-    out.push({ key: key as SortKey, dir: (dir ?? 'desc') as 'asc' | 'desc' });
+    out.push({ key: key as K, dir: (dir ?? 'desc') as 'asc' | 'desc' });
   }
   return out;
 }

@@ -1,12 +1,15 @@
 // The SQL of the backup listings (filters, sort, marker paging) and of ShowBackup's tree, shared by the
 // repository and its SQLite read cache so both answer from the same query.
-import type { CompiledQuery, Expression, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { CompiledQuery, Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Backup, BackupFilter, BackupPage } from '../../domain/cbr-model.js';
 import type { CbrBackupsTable, CbrTables } from '../cbr-schema.js';
+import type { MemberTables } from '../member-tables.js';
 import { rowToBackup } from './rows.js';
 import type { CbrDb } from './sql.js';
 
 const GIB = 1024 ** 3;
+
+type Tables = CbrTables & MemberTables;
 
 /** A backup and its children by id: bind the id twice. */
 export function compileTreeQuery(db: CbrDb): CompiledQuery<CbrBackupsTable> {
@@ -27,11 +30,45 @@ export function backupTree(
   return { backup: rowToBackup(top), children: children.map(rowToBackup) };
 }
 
+/**
+ * The backups `f.projectId` may list under own_type: its own (`private`, the default), those shared with it
+ * (`shared`: the shared backup and its disks), or both (`all_granted`). member_status narrows its own to
+ * those it has shared with a member in that status, and the shared ones to its own membership's status.
+ */
+function visibleTo(eb: ExpressionBuilder<Tables, 'cbr_backups'>, f: BackupFilter): Expression<SqlBool> {
+  const own = (): Expression<SqlBool> => {
+    const mine = eb('cbr_backups.project_id', '=', f.projectId);
+    if (f.memberStatus === undefined) return mine;
+    const shared = eb
+      .selectFrom('cbr_backup_members')
+      .select('cbr_backup_members.backup_id')
+      .where('cbr_backup_members.owner_project_id', '=', f.projectId)
+      .where('cbr_backup_members.status', '=', f.memberStatus);
+    return eb.and([mine, eb.or([eb('cbr_backups.id', 'in', shared), eb('cbr_backups.parent_id', 'in', shared)])]);
+  };
+  const received = (): Expression<SqlBool> => {
+    let granted = eb
+      .selectFrom('cbr_backup_members')
+      .select('cbr_backup_members.backup_id')
+      .where('cbr_backup_members.dest_project_id', '=', f.projectId);
+    if (f.memberStatus !== undefined) granted = granted.where('cbr_backup_members.status', '=', f.memberStatus);
+    return eb.or([eb('cbr_backups.id', 'in', granted), eb('cbr_backups.parent_id', 'in', granted)]);
+  };
+  switch (f.ownType ?? 'private') {
+    case 'private':
+      return own();
+    case 'shared':
+      return received();
+    case 'all_granted':
+      return eb.or([own(), received()]);
+  }
+}
+
 function applyBackupFilter<O>(
-  q: SelectQueryBuilder<CbrTables, 'cbr_backups', O>,
+  q: SelectQueryBuilder<Tables, 'cbr_backups', O>,
   f: BackupFilter,
-): SelectQueryBuilder<CbrTables, 'cbr_backups', O> {
-  q = q.where('project_id', '=', f.projectId);
+): SelectQueryBuilder<Tables, 'cbr_backups', O> {
+  q = q.where((eb) => visibleTo(eb, f));
   if (f.parentId === null) q = q.where('parent_id', 'is', null);
   else if (f.parentId !== undefined) q = q.where('parent_id', '=', f.parentId);
   if (f.vaultId !== undefined) q = q.where('vault_id', '=', f.vaultId);
@@ -50,9 +87,8 @@ function applyBackupFilter<O>(
   if (f.createdTo !== undefined) q = q.where('created_at', '<=', f.createdTo);
   if (f.enterpriseProjectId !== undefined && f.enterpriseProjectId !== 'all_granted_eps')
     q = q.where('enterprise_project_id', '=', f.enterpriseProjectId);
-  // No dedicated cloud and no sharing (yet): these filters select nothing, honestly, rather than being ignored.
-  const none = f.dedicatedCloud === true || f.ownType === 'shared' || f.memberStatus !== undefined;
-  if (none) q = q.where((eb) => eb.lit(false));
+  // No dedicated cloud: this filter selects nothing, honestly, rather than being ignored.
+  if (f.dedicatedCloud === true) q = q.where((eb) => eb.lit(false));
   if (f.usedPercentAtLeast !== undefined) {
     const p = f.usedPercentAtLeast;
     q = q.where('vault_id', 'in', (eb) =>
@@ -84,7 +120,7 @@ export function markerQuery(db: CbrDb, f: BackupFilter, marker: string) {
     .selectFrom('cbr_backups')
     .selectAll()
     .where('id', '=', marker)
-    .where('project_id', '=', f.projectId);
+    .where((eb) => visibleTo(eb, f));
 }
 
 /** The filtered, sorted page (no columns selected yet); `m` is the marker row. */

@@ -187,6 +187,7 @@ export class SqlBackupRepository implements BackupRepository {
     if (ids.length === 0) return;
     await atomically(this.db, async (tx) => {
       await tx.deleteFrom('cinder_backups').where('backup_id', 'in', ids).execute();
+      await tx.deleteFrom('cbr_backup_members').where('backup_id', 'in', ids).execute();
       await tx.deleteFrom('cbr_backups').where('id', 'in', ids).execute();
     });
   }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { CbrRepositories } from '../../domain/ports/cbr-repositories.js';
 import { SqlBackupRepository } from './backups.js';
 import { SqlCheckpointRepository } from './checkpoints.js';
+import { SqlMemberRepository } from './members.js';
 import { SqlOperationLogRepository } from './oplogs.js';
 import { SqlPolicyRepository } from './policies.js';
 import type { CbrDb } from './sql.js';
@@ -17,6 +18,7 @@ export function sqlCbrRepositories(db: Kysely<any>): CbrRepositories {
     backups: new SqlBackupRepository(d),
     oplogs: new SqlOperationLogRepository(d),
     policies: new SqlPolicyRepository(d),
+    members: new SqlMemberRepository(d),
   };
 }
 

@@ -3,9 +3,10 @@
 import type { Kysely } from 'kysely';
 import type { CbrTables } from '../cbr-schema.js';
 import type { CinderTables } from '../cinder-tables.js';
+import type { MemberTables } from '../member-tables.js';
 import type { PolicyTables } from '../policy-tables.js';
 
-export type CbrDb = Kysely<CbrTables & CinderTables & PolicyTables>;
+export type CbrDb = Kysely<CbrTables & CinderTables & PolicyTables & MemberTables>;
 
 /**
  * Runs `fn` atomically: in the caller's transaction when the repository is bound to one (Kysely cannot nest

@@ -110,6 +110,10 @@ export class SqlVaultRepository implements VaultRepository {
         .deleteFrom('cinder_backups')
         .where('backup_id', 'in', tx.selectFrom('cbr_backups').select('id').where('vault_id', '=', id))
         .execute();
+      await tx
+        .deleteFrom('cbr_backup_members')
+        .where('backup_id', 'in', tx.selectFrom('cbr_backups').select('id').where('vault_id', '=', id))
+        .execute();
       await tx.deleteFrom('cbr_backups').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_checkpoints').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_vault_resources').where('vault_id', '=', id).execute();

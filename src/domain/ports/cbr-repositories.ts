@@ -13,6 +13,7 @@ import type {
   VaultResource,
 } from '../cbr-model.js';
 import type { Policy, PolicyOperationType } from '../policy.js';
+import type { MemberRepository } from './members.js';
 
 export class ResourceAlreadyBoundError extends Error {
   constructor(readonly resourceId: string) {
@@ -220,4 +221,5 @@ export interface CbrRepositories {
   backups: BackupRepository;
   oplogs: OperationLogRepository;
   policies: PolicyRepository;
+  members: MemberRepository;
 }
