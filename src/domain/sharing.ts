@@ -69,7 +69,10 @@ export function shareRefusal(b: Backup): [string, string] | null {
     ];
   }
   if (b.status !== 'available') {
-    return ['BackupService.6702', `Only backups in the Available status can be shared: ${b.id} is ${b.status}.`];
+    return [
+      'BackupService.6702',
+      `Only backups in the Available status can be shared: ${b.id} is ${b.status}.`,
+    ];
   }
   return null;
 }

@@ -77,7 +77,12 @@ export class BackupService {
   }
 
   async rename(projectId: string, id: string, name: string): Promise<BackupWithChildren> {
-    await this.ownedOrRefused(projectId, id, 'BackupService.6707', 'Backup sharing is not allowed: a shared backup is changed by its owner project only.');
+    await this.ownedOrRefused(
+      projectId,
+      id,
+      'BackupService.6707',
+      'Backup sharing is not allowed: a shared backup is changed by its owner project only.',
+    );
     await this.deps.uow.run((r) => r.backups.updateBackup(id, { name, updatedAt: this.deps.timestamp() }));
     await this.recordChanged(id);
     return this.get(projectId, id);
@@ -155,7 +160,12 @@ export class BackupService {
 
   /** Marks the backup (and its disk children) `deleting` and enqueues the deletion. */
   async delete(projectId: string, id: string): Promise<{ operationLogId: string }> {
-    const { backup: b } = await this.ownedOrRefused(projectId, id, 'BackupService.6711', 'Shared backup deletion failed: a shared backup is deleted by its owner project only.');
+    const { backup: b } = await this.ownedOrRefused(
+      projectId,
+      id,
+      'BackupService.6711',
+      'Shared backup deletion failed: a shared backup is deleted by its owner project only.',
+    );
     if (b.parentId !== null) {
       throw new AppError(
         'backup_not_deletable',
@@ -176,7 +186,12 @@ export class BackupService {
       const at = this.deps.timestamp();
       // CBR's rule: a backup a member has accepted stays until the owner stops sharing it (DeleteMember).
       if ((await r.members.countMembers(b.id, 'accepted')) > 0) {
-        throw cbrError('validation', 'BackupService.6703', `The backup has been shared: a member accepted backup ${b.id}; remove its members before deleting it.`, 'backup_id');
+        throw cbrError(
+          'validation',
+          'BackupService.6703',
+          `The backup has been shared: a member accepted backup ${b.id}; remove its members before deleting it.`,
+          'backup_id',
+        );
       }
       if (!(await r.backups.transitionBackupTree(b.id, ['available', 'error'], 'deleting', at))) {
         throw new AppError('backup_not_deletable', 'The backup cannot be deleted: its status changed.', {
@@ -198,7 +213,12 @@ export class BackupService {
     // The owner, or a member that accepted the share, restores onto its own disks (its project's inventory).
     const { tree, access } = await backupAccess(this.deps, projectId, id);
     if (access.role === 'member' && access.member.status !== 'accepted') {
-      throw cbrError('validation', 'BackupService.6707', `Backup sharing is not allowed: accept the share of backup ${access.member.backupId} before restoring it.`, 'backup_id');
+      throw cbrError(
+        'validation',
+        'BackupService.6707',
+        `Backup sharing is not allowed: accept the share of backup ${access.member.backupId} before restoring it.`,
+        'backup_id',
+      );
     }
     const { backup: b, children } = tree;
     if (!canRestore(b)) {
@@ -331,7 +351,12 @@ export class BackupService {
   }
 
   /** The backup when `projectId` owns it; a member of its share is refused with `cbr`, anyone else gets a 404. */
-  private async ownedOrRefused(projectId: string, id: string, cbr: string, message: string): Promise<BackupTree> {
+  private async ownedOrRefused(
+    projectId: string,
+    id: string,
+    cbr: string,
+    message: string,
+  ): Promise<BackupTree> {
     const { tree, access } = await backupAccess(this.deps, projectId, id);
     if (access.role !== 'owner') throw cbrError('validation', cbr, message, 'backup_id');
     return tree;

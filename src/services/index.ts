@@ -33,7 +33,10 @@ declare module '../context.js' {
   interface AppServices extends CbrServices {}
 }
 
-export function createCbrServices(deps: CbrDeps, projectExists: ProjectExists = async () => false): CbrServices {
+export function createCbrServices(
+  deps: CbrDeps,
+  projectExists: ProjectExists = async () => false,
+): CbrServices {
   const operationLogs = new OperationLogService(deps);
   const vaults = new VaultService(deps, operationLogs);
   const checkpoints = new CheckpointService(deps, vaults, operationLogs);
@@ -41,7 +44,16 @@ export function createCbrServices(deps: CbrDeps, projectExists: ProjectExists = 
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
   const policies = new PolicyService(deps, vaults);
   const sharing = new SharingService(deps, vaults, projectExists);
-  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify, sharing };
+  return {
+    cbrRepositories: deps.repos,
+    vaults,
+    checkpoints,
+    backups,
+    operationLogs,
+    policies,
+    verify,
+    sharing,
+  };
 }
 
 /** Service factory for openContext: builds the services and registers their jobs. */
@@ -62,7 +74,10 @@ export function cbrServiceFactory(ctx: AppContext): void {
     const d = await ctx.identity.getDomain(p.domainId).catch(() => null);
     return { id: p.id, name: p.name, domainId: p.domainId, domainName: d?.name ?? 'Default' };
   });
-  const s = createCbrServices(deps, async (id) => !!(await ctx.identity.getProject({ id }).catch(() => undefined)));
+  const s = createCbrServices(
+    deps,
+    async (id) => !!(await ctx.identity.getProject({ id }).catch(() => undefined)),
+  );
   Object.assign(ctx.services, s);
   ctx.jobs.register<BackupJobPayload>('backup', {
     run: (j) => s.checkpoints.runBackupJob(j),

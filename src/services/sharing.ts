@@ -2,8 +2,8 @@
 // other projects, each member accepts it into one of its vaults (or rejects it); an accepted member can read and
 // restore the backup, never change or delete it, and the owner cannot delete it while a member holds it.
 import { AppError, isAppError } from '../domain/errors.js';
-import { MemberMarkerNotFoundError } from '../domain/ports/members.js';
 import type { BackupTree } from '../domain/ports/cbr-repositories.js';
+import { MemberMarkerNotFoundError } from '../domain/ports/members.js';
 import {
   type BackupAccess,
   MAX_MEMBERS_PER_BACKUP,
@@ -21,7 +21,9 @@ import type { VaultService } from './vaults.js';
 export type ProjectExists = (projectId: string) => Promise<boolean>;
 
 function backupNotFound(id: string): AppError {
-  return new AppError('backup_not_found', `The backup does not exist: backup_id ${id}.`, { field: 'backup_id' });
+  return new AppError('backup_not_found', `The backup does not exist: backup_id ${id}.`, {
+    field: 'backup_id',
+  });
 }
 
 function memberNotFound(memberId: string): AppError {
@@ -42,7 +44,8 @@ export async function backupAccess(
   const tree = await deps.repos.backups.getBackupTree(id);
   if (!tree) throw backupNotFound(id);
   const b = tree.backup;
-  const membership = b.projectId === projectId ? null : await deps.repos.members.getMember(sharedRootOf(b), projectId);
+  const membership =
+    b.projectId === projectId ? null : await deps.repos.members.getMember(sharedRootOf(b), projectId);
   const access = accessOf(projectId, b, membership);
   if (!access) throw backupNotFound(id);
   return { tree, access };
@@ -89,20 +92,40 @@ export class SharingService {
     for (const [i, p] of projectIds.entries()) {
       const field = `members[${i}]`;
       if (seen.has(p)) {
-        throw cbrError('validation', 'BackupService.6714', `A shared backup cannot be shared to the same member again: ${field} ${p} is given twice.`, field);
+        throw cbrError(
+          'validation',
+          'BackupService.6714',
+          `A shared backup cannot be shared to the same member again: ${field} ${p} is given twice.`,
+          field,
+        );
       }
       seen.add(p);
       if (p === projectId) {
-        throw cbrError('validation', 'BackupService.6704', `Invalid project ID of the tenant for sharing: ${field} is the backup's own project.`, field);
+        throw cbrError(
+          'validation',
+          'BackupService.6704',
+          `Invalid project ID of the tenant for sharing: ${field} is the backup's own project.`,
+          field,
+        );
       }
       if (!(await this.projectExists(p))) {
-        throw cbrError('validation', 'BackupService.6704', `Invalid project ID of the tenant for sharing: ${field} ${p} is not a project.`, field);
+        throw cbrError(
+          'validation',
+          'BackupService.6704',
+          `Invalid project ID of the tenant for sharing: ${field} ${p} is not a project.`,
+          field,
+        );
       }
     }
     return this.deps.uow.run(async (r) => {
       for (const [i, p] of projectIds.entries()) {
         if (await r.members.getMember(b.id, p)) {
-          throw cbrError('validation', 'BackupService.6714', `A shared backup cannot be shared to the same member again: ${p} is a member already.`, `members[${i}]`);
+          throw cbrError(
+            'validation',
+            'BackupService.6714',
+            `A shared backup cannot be shared to the same member again: ${p} is a member already.`,
+            `members[${i}]`,
+          );
         }
       }
       const existing = await r.members.countMembers(b.id);
@@ -132,7 +155,11 @@ export class SharingService {
   }
 
   /** The owner sees every member; a member only its own record. */
-  async listMembers(projectId: string, backupId: string, q: MemberQuery): Promise<{ items: Member[]; count: number }> {
+  async listMembers(
+    projectId: string,
+    backupId: string,
+    q: MemberQuery,
+  ): Promise<{ items: Member[]; count: number }> {
     const { tree, access } = await backupAccess(this.deps, projectId, backupId);
     const f: MemberFilter = { ...q, backupId: tree.backup.id };
     if (access.role === 'member') {
@@ -143,9 +170,13 @@ export class SharingService {
       return await this.deps.repos.members.listMembers(f);
     } catch (err) {
       if (err instanceof MemberMarkerNotFoundError) {
-        throw new AppError('validation', `Invalid parameter marker: ${err.marker} is not a member of this backup`, {
-          field: 'marker',
-        });
+        throw new AppError(
+          'validation',
+          `Invalid parameter marker: ${err.marker} is not a member of this backup`,
+          {
+            field: 'marker',
+          },
+        );
       }
       throw err;
     }
@@ -180,7 +211,12 @@ export class SharingService {
     let receiving: string | null = null;
     if (status === 'accepted') {
       if (vaultId === undefined) {
-        throw cbrError('validation', 'BackupService.6706', 'Invalid update parameter value for the share member: vault_id is required to accept.', 'vault_id');
+        throw cbrError(
+          'validation',
+          'BackupService.6706',
+          'Invalid update parameter value for the share member: vault_id is required to accept.',
+          'vault_id',
+        );
       }
       const b = (await this.deps.repos.backups.getBackup(m.backupId))!;
       const v = await this.vaults.get(projectId, vaultId);
@@ -195,15 +231,26 @@ export class SharingService {
       }
       receiving = v.id;
     } else if (vaultId !== undefined) {
-      throw cbrError('validation', 'BackupService.6706', `Invalid update parameter value for the share member: vault_id is only given to accept, not with status ${status}.`, 'vault_id');
+      throw cbrError(
+        'validation',
+        'BackupService.6706',
+        `Invalid update parameter value for the share member: vault_id is only given to accept, not with status ${status}.`,
+        'vault_id',
+      );
     }
     return this.deps.uow.run(async (r) => {
       const b = await r.backups.getBackup(m.backupId);
       if (status === 'accepted' && b?.status === 'deleting') {
-        throw cbrError('validation', 'BackupService.6708', `Failed to update the status of a share member: backup ${m.backupId} is being deleted.`, 'status');
+        throw cbrError(
+          'validation',
+          'BackupService.6708',
+          `Failed to update the status of a share member: backup ${m.backupId} is being deleted.`,
+          'status',
+        );
       }
       const at = this.deps.timestamp();
-      if (!(await r.members.updateMember(m.id, { status, vaultId: receiving, updatedAt: at }))) throw memberNotFound(memberId);
+      if (!(await r.members.updateMember(m.id, { status, vaultId: receiving, updatedAt: at })))
+        throw memberNotFound(memberId);
       return { ...m, status, vaultId: receiving, updatedAt: at };
     });
   }
@@ -220,7 +267,12 @@ export class SharingService {
   private async owned(projectId: string, id: string, what: string) {
     const { tree, access } = await backupAccess(this.deps, projectId, id);
     if (access.role !== 'owner') {
-      throw cbrError('validation', 'BackupService.6707', `Backup sharing is not allowed: only the backup's owner project can ${what}.`, 'backup_id');
+      throw cbrError(
+        'validation',
+        'BackupService.6707',
+        `Backup sharing is not allowed: only the backup's owner project can ${what}.`,
+        'backup_id',
+      );
     }
     return tree.backup;
   }

@@ -93,9 +93,13 @@ export function registerMemberRoutes(
     async (req) => {
       // Sharing with whole domains (the SDK's beta field) has no counterpart here: refused, not ignored.
       if (req.body.domains?.length) {
-        throw new AppError('validation', 'Invalid parameter domains: sharing with domains is not supported; give members', {
-          field: 'domains',
-        });
+        throw new AppError(
+          'validation',
+          'Invalid parameter domains: sharing with domains is not supported; give members',
+          {
+            field: 'domains',
+          },
+        );
       }
       const added = await svc().addMembers(req.params.project_id, req.params.backup_id, req.body.members);
       return { members: added.map(memberToWire), count: added.length };

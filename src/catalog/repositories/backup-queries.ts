@@ -44,14 +44,18 @@ function visibleTo(eb: ExpressionBuilder<Tables, 'cbr_backups'>, f: BackupFilter
       .select('cbr_backup_members.backup_id')
       .where('cbr_backup_members.owner_project_id', '=', f.projectId)
       .where('cbr_backup_members.status', '=', f.memberStatus);
-    return eb.and([mine, eb.or([eb('cbr_backups.id', 'in', shared), eb('cbr_backups.parent_id', 'in', shared)])]);
+    return eb.and([
+      mine,
+      eb.or([eb('cbr_backups.id', 'in', shared), eb('cbr_backups.parent_id', 'in', shared)]),
+    ]);
   };
   const received = (): Expression<SqlBool> => {
     let granted = eb
       .selectFrom('cbr_backup_members')
       .select('cbr_backup_members.backup_id')
       .where('cbr_backup_members.dest_project_id', '=', f.projectId);
-    if (f.memberStatus !== undefined) granted = granted.where('cbr_backup_members.status', '=', f.memberStatus);
+    if (f.memberStatus !== undefined)
+      granted = granted.where('cbr_backup_members.status', '=', f.memberStatus);
     return eb.or([eb('cbr_backups.id', 'in', granted), eb('cbr_backups.parent_id', 'in', granted)]);
   };
   switch (f.ownType ?? 'private') {

@@ -62,8 +62,12 @@ export class SqlMemberRepository implements MemberRepository {
     const count = num(c?.n);
     if (count === 0) return { items: [], count };
     const sort = [...f.sort];
-    if (!sort.some((s) => s.key === 'created_at')) sort.push({ key: 'created_at', dir: sort[0]?.dir ?? 'desc' });
-    const keys = [...sort.map((s) => ({ key: s.key as keyof CbrBackupMembersTable, dir: s.dir })), { key: 'id' as const, dir: sort[0]!.dir }];
+    if (!sort.some((s) => s.key === 'created_at'))
+      sort.push({ key: 'created_at', dir: sort[0]?.dir ?? 'desc' });
+    const keys = [
+      ...sort.map((s) => ({ key: s.key as keyof CbrBackupMembersTable, dir: s.dir })),
+      { key: 'id' as const, dir: sort[0]!.dir },
+    ];
     if (f.marker !== undefined) {
       const m = await this.db
         .selectFrom('cbr_backup_members')

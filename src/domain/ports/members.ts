@@ -17,6 +17,9 @@ export interface MemberRepository {
   /** How many members the backup has (in `status` when given). */
   countMembers(backupId: string, status?: MemberStatus): Promise<number>;
   /** False when no row changed (the record is gone). */
-  updateMember(id: string, patch: { status: MemberStatus; vaultId: string | null; updatedAt: string }): Promise<boolean>;
+  updateMember(
+    id: string,
+    patch: { status: MemberStatus; vaultId: string | null; updatedAt: string },
+  ): Promise<boolean>;
   deleteMember(id: string): Promise<void>;
 }
