@@ -43,7 +43,8 @@ export type ChargingMode = 'post_paid' | 'pre_paid';
 export type ImageType = 'backup' | 'replication';
 
 /** `verify` is opencbr's own (a backup read back and checked), shown by its /opencbr/v1 operation logs. */
-export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete' | 'verify';
+/** `vault_threshold`: used space crossed the vault's `threshold` (opencbr's event; CBR has no such type). */
+export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete' | 'verify' | 'vault_threshold';
 export type OperationStatus = 'success' | 'skipped' | 'failed' | 'running' | 'timeout' | 'waiting';
 
 export interface VaultResource {

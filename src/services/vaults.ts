@@ -2,6 +2,7 @@
 
 import { BUSY } from '../domain/backup-status.js';
 import type {
+  Backup,
   ConsistentLevel,
   ObjectType,
   ProtectType,
@@ -17,6 +18,7 @@ import {
   type VaultListFilter,
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
+import { thresholdCrossed } from '../domain/vault-capacity.js';
 import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
@@ -327,11 +329,18 @@ export class VaultService {
   }
 
   /** Recomputes the vault's used bytes from the object store (real stored data). */
-  async refreshUsage(vaultId: string): Promise<void> {
+  /**
+   * Sets billing.used from what the store holds; when a backup's commit takes used space across the vault's
+   * `threshold`, one `vault_threshold` operation log records it (only the crossing, not every backup above).
+   */
+  async refreshUsage(vaultId: string, committed?: Backup): Promise<void> {
     const e = this.deps.engine();
     if (!e) return;
     const u = await (await e.vault(vaultId)).usage();
+    const v = committed ? await this.deps.repos.vaults.getVault(committed.projectId, vaultId) : null;
     await this.deps.repos.vaults.setVaultUsedBytes(vaultId, u.storedBytes);
+    if (v && committed && thresholdCrossed(v, v.usedBytes, u.storedBytes))
+      await this.oplogs.recordThreshold({ ...v, usedBytes: u.storedBytes }, committed);
   }
 
   private boundError(err: unknown): unknown {

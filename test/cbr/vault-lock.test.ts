@@ -159,7 +159,12 @@ describe('vault lock: retention may be lengthened, never shortened', () => {
   });
 
   it('count and long-term rules: fewer refused, more or a new time zone without long-term rules accepted', async () => {
-    const p = await policy('gfs', { max_backups: 10, day_backups: 7, week_backups: 4, timezone: 'UTC+08:00' });
+    const p = await policy('gfs', {
+      max_backups: 10,
+      day_backups: 7,
+      week_backups: 4,
+      timezone: 'UTC+08:00',
+    });
     await vault('locked-gfs', true, p.id);
     const tz = 'UTC+08:00';
     for (const def of [
@@ -172,7 +177,13 @@ describe('vault lock: retention may be lengthened, never shortened', () => {
       assert.equal(r.status, 400, `${JSON.stringify(def)}: ${r.body}`);
       assert.equal(r.json.error_code, 'BackupService.6127');
     }
-    const more = await update(p.id, { max_backups: 20, day_backups: 7, week_backups: 5, month_backups: 3, timezone: tz });
+    const more = await update(p.id, {
+      max_backups: 20,
+      day_backups: 7,
+      week_backups: 5,
+      month_backups: 3,
+      timezone: tz,
+    });
     assert.equal(more.status, 200, more.body);
     // Long-term rules alone expire nothing: always allowed.
     const keepOnly = await update(p.id, { day_backups: 1, timezone: 'UTC+00:00' });
@@ -222,7 +233,10 @@ describe('vault lock: retention may be lengthened, never shortened', () => {
     });
     assert.equal(add.status, 200, add.body);
     const run = await runDuePolicies(protocolDeps(h2.ctx), new Date(Date.now() + 86_400_000));
-    assert.ok(run.some((x) => x.checkpointId !== null && x.policyId === p.id), JSON.stringify(run));
+    assert.ok(
+      run.some((x) => x.checkpointId !== null && x.policyId === p.id),
+      JSON.stringify(run),
+    );
     await h2.drain();
     const list = async () => (await h2.req('GET', `/v3/${Q}/backups?vault_id=${v.id}`)).json.backups as J[];
     const [b] = await list();
