@@ -9,6 +9,8 @@ import { secondEnd, secondStart } from '../../domain/timestamps.js';
 import { getProtectable, listProtectables } from '../../services/protectables.js';
 import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
+import { registerBillingRoutes } from './billing-routes.js';
+import { registerDeploymentRoutes } from './deployment-routes.js';
 import { cbrErrorHandler } from './errors.js';
 import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultToWire } from './mappers.js';
 import { registerPolicyRoutes } from './policy-routes.js';
@@ -90,6 +92,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   );
 
   registerPolicyRoutes(app, ctx, preValidation);
+  registerBillingRoutes(app, ctx, preValidation);
+  registerDeploymentRoutes(app, ctx, preValidation);
 
   // ------------------------------------------------------------------ vaults
   const vaults = '/v3/:project_id/vaults';

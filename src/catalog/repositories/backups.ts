@@ -1,13 +1,7 @@
 // Backups and their disk children (cbr_backups). No cache here: see src/catalog/backup-read-cache.ts.
 import type { CompiledQuery } from 'kysely';
 import { BACKING_UP } from '../../domain/backup-status.js';
-import type {
-  Backup,
-  BackupFilter,
-  BackupPage,
-  BackupStatus,
-  ResourceKind,
-} from '../../domain/cbr-model.js';
+import type { Backup, BackupFilter, BackupPage, BackupStatus, ResourceKind } from '../../domain/cbr-model.js';
 import {
   type BackupList,
   type BackupPatch,
@@ -244,7 +238,8 @@ export class SqlBackupRepository implements BackupRepository {
     const nameOf = new Map<string, { name: string; at: string }>();
     for (const r of names) {
       const seen = nameOf.get(r.resource_id);
-      if (!seen || r.created_at > seen.at) nameOf.set(r.resource_id, { name: r.resource_name, at: r.created_at });
+      if (!seen || r.created_at > seen.at)
+        nameOf.set(r.resource_id, { name: r.resource_name, at: r.created_at });
     }
     return groups.map((g) => ({
       resourceId: g.resource_id,
