@@ -318,6 +318,28 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
     }),
   );
 
+  app.put(
+    `${vaults}/:vault_id/set-resources`,
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'SetVaultResource',
+        params: VaultParams,
+        body: S.SetResourcesRequest,
+        response: { 200: S.SetResourcesResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      set_resource_ids: await svc().vaults.setResourcesSuspended(
+        req.params.project_id,
+        req.params.vault_id,
+        req.body.resource_ids,
+        req.body.action === 'suspend',
+      ),
+    }),
+  );
+
   // ------------------------------------------------------------------ checkpoints
   app.post(
     '/v3/:project_id/checkpoints',

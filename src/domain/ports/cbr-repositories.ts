@@ -136,6 +136,8 @@ export interface VaultRepository {
   removeResources(vaultId: string, resourceIds: string[]): Promise<void>;
   setResourceProtectStatus(vaultId: string, resourceId: string, status: string): Promise<void>;
   vaultOfResource(projectId: string, resourceId: string): Promise<string | null>;
+  /** SetVaultResource: automatic backups skip a suspended resource. */
+  setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void>;
   projectUsage(projectId: string): Promise<{ sizeGb: number; usedBytes: number }>;
 }
 
