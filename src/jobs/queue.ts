@@ -118,6 +118,7 @@ export class JobQueue {
   private tickAgain = false;
   private stopping = false;
   private readonly startHooks: Array<() => Promise<void>> = [];
+  private readonly endHooks: Array<(job: Job, status: JobStatus, ms: number) => void> = [];
 
   constructor(
     store: JobRepository,
@@ -163,6 +164,11 @@ export class JobQueue {
    */
   onStart(hook: () => Promise<void>): void {
     this.startHooks.push(hook);
+  }
+
+  /** Told after each run of a job in this process: the status its row was left in and the run's wall time. */
+  onJobEnd(hook: (job: Job, status: JobStatus, ms: number) => void): void {
+    this.endHooks.push(hook);
   }
 
   /** Recovers orphans, runs the start hooks, then polls for work until stop(). */
@@ -298,11 +304,21 @@ export class JobQueue {
       const ctrl = new AbortController();
       const entry = { ctrl, done: Promise.resolve() };
       this.running.set(id, entry);
-      entry.done = this.execute(toJob(row), ctrl).finally(() => {
-        this.running.delete(id);
-        if (this.started) this.kick();
-      });
+      const t0 = performance.now();
+      entry.done = this.execute(toJob(row), ctrl)
+        .then(() => this.ended(id, t0))
+        .finally(() => {
+          this.running.delete(id);
+          if (this.started) this.kick();
+        });
     }
+  }
+
+  private async ended(id: string, t0: number): Promise<void> {
+    if (this.endHooks.length === 0) return;
+    const ms = performance.now() - t0;
+    const row = await this.store.get(id).catch(() => null);
+    if (row) for (const hook of this.endHooks) hook(toJob(row), row.status, ms);
   }
 
   private async execute(job: Job, ctrl: AbortController): Promise<void> {

@@ -467,6 +467,7 @@ export class CheckpointService {
               .catch(() => undefined);
           },
         });
+        this.deps.metrics?.diskBackedUp(top.vaultId, stats);
         await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,

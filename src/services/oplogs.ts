@@ -3,6 +3,7 @@ import { AppError } from '../domain/errors.js';
 // Operation logs: one per job (backup, restore, delete), with status, progress and error information.
 import type { OperationLogRepository, OplogListFilter } from '../domain/ports/cbr-repositories.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
+import { currentRequestId } from './request-scope.js';
 
 export class OperationLogService {
   constructor(private readonly deps: CbrDeps) {}
@@ -58,6 +59,7 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;
@@ -90,6 +92,7 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId: null,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;
