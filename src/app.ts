@@ -3,7 +3,12 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import cbrPlugin from './api/cbr/plugin.js';
 import cinderPlugin from './api/cinder/plugin.js';
 import {
@@ -96,7 +101,7 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
     bodyLimit: ctx.config.bodyLimit,
     // One line per request, written when it is answered (observeRequests), with the id it is answered with.
     genReqId: requestIdOf,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
     // A longer path segment is a 414 in the protocol's error body (frameworkErrors).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
