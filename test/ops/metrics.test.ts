@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
+import { runDuePolicies } from '../../src/services/policy-runs.js';
+import { protocolDeps } from '../../src/services/protocol-deps.js';
 import { type Harness, type J, MiB, createVault, startHarness } from '../cbr/helpers.js';
 
 /** `name{labels} value` lines of an exposition, as a lookup by name and label subset. */
@@ -104,7 +106,6 @@ describe('ops endpoints', () => {
       1,
     );
     assert.ok(!m.has('opencbr_http_requests_total', { route: `/v3/${h.a.projectId}/checkpoints` }));
-    assert.ok(m.has('opencbr_scheduler_lag_seconds'));
 
     // The operation log of the backup names the request that started it; the restore's its own.
     const logs = (await h.req('GET', `/v3/${h.a.projectId}/operation-logs?vault_id=${vault.id}`)).json;
@@ -135,6 +136,35 @@ describe('ops endpoints', () => {
     assert.ok(m.value('opencbr_gc_reclaimed_bytes_total') > 0);
     assert.ok(!m.has('opencbr_vault_backups', { vault_id: vault.id, status: 'available' }));
     assert.equal(m.value('opencbr_vault_protected_bytes', { vault_id: vault.id }), 0);
+  });
+
+  it('scheduler lag: how late the latest claimed policy slot was claimed', async () => {
+    const vol = await h.volume('lag', MiB);
+    const vault = await createVault(h, 'disk', [{ id: vol.id, type: 'OS::Cinder::Volume' }], 'vault-lag');
+    const policy = await h.req('POST', `/v3/${h.a.projectId}/policies`, {
+      body: {
+        policy: {
+          name: 'lag',
+          operation_type: 'backup',
+          operation_definition: { max_backups: 5 },
+          trigger: { properties: { pattern: ['FREQ=DAILY;BYHOUR=2;BYMINUTE=00'] } },
+        },
+      },
+    });
+    assert.equal(policy.status, 200, policy.body);
+    const p = policy.json.policy;
+    const bound = await h.req('POST', `/v3/${h.a.projectId}/vaults/${vault.id}/associatepolicy`, {
+      body: { policy_id: p.id },
+    });
+    assert.equal(bound.status, 200, bound.body);
+    const created = Date.parse(`${p.trigger.properties.start_time.replace(' ', 'T')}Z`);
+    const DAY = 86_400_000;
+    const slot = Math.floor(created / DAY) * DAY + DAY + 2 * 3_600_000;
+    // The pass runs 95 s after the 02:00 slot fell due (the process was busy or down).
+    const reports = await runDuePolicies(protocolDeps(h.ctx), new Date(slot + 95_000));
+    assert.ok(reports.some((r) => r.policyId === p.id && r.checkpointId));
+    await h.drain();
+    assert.equal((await scrape()).value('opencbr_scheduler_lag_seconds'), 95);
   });
 
   it('/health answers while the process lives; /ready names the part that is unreachable', async () => {
