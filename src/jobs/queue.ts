@@ -1,6 +1,7 @@
 // Durable job queue: jobs live in the catalog (through the JobRepository port); workers in the serving process
 // take leases, heartbeat them, and on start (and periodically) recover jobs whose worker died. A command
 // enqueues in its own transaction (UnitOfWork); the queue is told once that commits (`notify`).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type {
   EnqueueOptions,
@@ -118,6 +119,8 @@ export class JobQueue {
   private tickAgain = false;
   private stopping = false;
   private readonly startHooks: Array<() => Promise<void>> = [];
+  /** Runs a function in the async context the queue was made in (see kick). */
+  private readonly detached = AsyncLocalStorage.snapshot();
   private readonly endHooks: Array<(job: Job, status: JobStatus, ms: number) => void> = [];
 
   constructor(
@@ -269,7 +272,9 @@ export class JobQueue {
       this.tickAgain = true;
       return;
     }
-    void this.tick();
+    // Jobs run in the queue's own context, never in that of the request whose commit woke the queue (a
+    // request's async-local state, its request id, must not follow into the jobs of others).
+    this.detached(() => void this.tick());
   }
 
   private tick(): Promise<void> {

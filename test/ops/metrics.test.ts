@@ -6,8 +6,10 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { runDuePolicies } from '../../src/services/policy-runs.js';
 import { protocolDeps } from '../../src/services/protocol-deps.js';
+import { currentRequestId, inRequestScope } from '../../src/services/request-scope.js';
 import { type Harness, type J, MiB, createVault, startHarness } from '../cbr/helpers.js';
 
 /** `name{labels} value` lines of an exposition, as a lookup by name and label subset. */
@@ -165,6 +167,29 @@ describe('ops endpoints', () => {
     assert.ok(reports.some((r) => r.policyId === p.id && r.checkpointId));
     await h.drain();
     assert.equal((await scrape()).value('opencbr_scheduler_lag_seconds'), 95);
+  });
+
+  it('a job woken by a request does not run in the scope of that request', async () => {
+    // A queue of its own that polls once an hour, so the request's commit is what wakes it.
+    const q = new JobQueue(h.ctx.catalog.jobs, { pollMs: 3_600_000, soleWorker: false });
+    const seen: Array<string | null> = [];
+    q.register('ops-scope-probe', {
+      run: async () => {
+        seen.push(currentRequestId());
+      },
+    });
+    await q.start();
+    try {
+      await q.drain();
+      await inRequestScope('waking-request', async () => {
+        assert.equal(currentRequestId(), 'waking-request');
+        await q.enqueue('ops-scope-probe', {});
+      });
+      await q.drain();
+      assert.deepEqual(seen, [null]);
+    } finally {
+      await q.stop();
+    }
   });
 
   it('/health answers while the process lives; /ready names the part that is unreachable', async () => {
