@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** host:port pair as given in OPENCBR_LISTEN / OPENCBR_CINDER_LISTEN. */
@@ -37,6 +38,12 @@ export interface Config {
   engineLeaseTtlMs: number | null;
   /** On an orderly stop, how long running jobs may finish before they are handed back to the queue. */
   jobStopGraceMs: number;
+  /**
+   * Who may read GET /metrics: with `token` (OPENCBR_METRICS_TOKEN) a matching `Authorization: Bearer` header;
+   * with `allow` (OPENCBR_METRICS_ALLOW, comma-separated client addresses, `*` for any) only those addresses.
+   * Both may be set (both must pass). Neither: loopback clients only.
+   */
+  metrics: { token: string | null; allow: string[] | null };
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +75,19 @@ function catalogUrl(raw: string | undefined): string | null {
   return raw.trim();
 }
 
+function metricsAllow(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const list = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  for (const a of list) {
+    if (a !== '*' && isIP(a) === 0)
+      throw new ConfigError(`OPENCBR_METRICS_ALLOW: not an IP address (nor *): ${JSON.stringify(a)}`);
+  }
+  return list;
+}
+
 /** Reads the configuration from environment variables; relative paths resolve against cwd. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.OPENCBR_DATA || './data');
@@ -96,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? positiveInt(env, 'OPENCBR_ENGINE_LEASE_TTL_MS', 0)
       : null,
     jobStopGraceMs: positiveInt(env, 'OPENCBR_JOB_STOP_GRACE_MS', 5000),
+    metrics: { token: env.OPENCBR_METRICS_TOKEN || null, allow: metricsAllow(env.OPENCBR_METRICS_ALLOW) },
   };
 }

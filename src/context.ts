@@ -19,6 +19,8 @@ import { FsObjectStore, type ObjectStore } from './objects/index.js';
 import { cinderServiceFactory } from './services/cinder-records.js';
 import { hssServiceFactory } from './services/hss-records.js';
 import { cbrServiceFactory } from './services/index.js';
+import { Metrics } from './services/metrics.js';
+import { opsServiceFactory } from './services/ops.js';
 
 /**
  * Protocol-neutral services added by other areas (CBR: vaults, checkpoints, backups, oplogs…).
@@ -38,6 +40,8 @@ export interface AppContext {
   identity: IdentityService;
   inventory: InventoryService;
   jobs: JobQueue;
+  /** This context's Prometheus metrics (its own registry). */
+  metrics: Metrics;
   /** The data plane (src/engine); null until opened by `serve` / openContext({ engine: true }). */
   engine: Engine | null;
   services: AppServices;
@@ -51,7 +55,12 @@ export interface AppContext {
 export type ServiceFactory = (ctx: AppContext) => Promise<void> | void;
 
 /** Service factories run by openContext, in order. Other areas add theirs here (one-line edit). */
-const serviceFactories: ServiceFactory[] = [cbrServiceFactory, cinderServiceFactory, hssServiceFactory];
+const serviceFactories: ServiceFactory[] = [
+  cbrServiceFactory,
+  cinderServiceFactory,
+  hssServiceFactory,
+  opsServiceFactory,
+];
 
 export interface OpenContextOptions {
   log?: Logger;
@@ -127,6 +136,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     identity,
     inventory,
     jobs,
+    metrics: new Metrics(),
     engine: null,
     services: {} as AppServices,
     now,

@@ -121,6 +121,8 @@ export interface CbrOperationLogsTable {
   progress: number;
   error_code: string | null;
   error_message: string | null;
+  /** The API request that started the operation (migration 0045); null for older rows and scheduled runs. */
+  request_id?: string | null;
 }
 
 export interface CbrTables {

@@ -190,6 +190,8 @@ export interface OperationLog {
   errorMessage: string | null;
   /** The policy whose schedule started the operation (automatic backups), else null. */
   policyId: string | null;
+  /** The API request that started the operation (its X-Request-Id); null for scheduled and internal runs. */
+  requestId?: string | null;
 }
 
 export type SortKey = 'created_at' | 'updated_at' | 'name' | 'status' | 'protected_at' | 'id';

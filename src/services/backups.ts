@@ -358,7 +358,7 @@ export class BackupService {
         if (!disk?.engineBackupId) throw new Error(`disk backup ${t.diskBackupId} has no data`);
         const v = await this.deps.inventory.getVolume(top.projectId, t.volumeId);
         let last = 0;
-        await ve.restore({
+        const restored = (await ve.restore({
           backupId: disk.engineBackupId,
           target: v.path,
           // Every target is an existing inventory volume: restoring never shrinks a larger disk (as a cloud
@@ -372,7 +372,8 @@ export class BackupService {
             const pct = ((done + p.bytesDone / (p.bytesTotal || 1)) / total) * 100;
             void this.oplogs.progress(operationLogId, Math.min(99, pct)).catch(() => undefined);
           },
-        });
+        })) as { bytesWritten?: number } | undefined;
+        this.deps.metrics?.diskRestored(restored?.bytesWritten ?? disk.volumeBytes);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         failure = `Restore of ${t.diskBackupId} to disk ${t.volumeId} failed: ${errorText(err)}`;

@@ -525,6 +525,7 @@ export class CheckpointService {
           },
         });
         await this.commitFits(top, d, ve);
+        this.deps.metrics?.diskBackedUp(top.vaultId, stats);
         await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,

@@ -52,6 +52,7 @@ export function cbrServiceFactory(ctx: AppContext): void {
     jobs: ctx.jobs,
     engine: () => ctx.engine as EnginePort | null,
     log: ctx.log,
+    metrics: ctx.metrics,
   };
   deps.records = new CatalogRecords(deps, async (projectId) => {
     const p = await ctx.identity.getProject({ id: projectId }).catch(() => null);

@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import type { OperationLogRepository, OplogListFilter } from '../domain/ports/cbr-repositories.js';
 import { vaultCapacity } from '../domain/vault-capacity.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
+import { currentRequestId } from './request-scope.js';
 
 export class OperationLogService {
   constructor(private readonly deps: CbrDeps) {}
@@ -59,6 +60,7 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;
@@ -91,6 +93,7 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId: null,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;

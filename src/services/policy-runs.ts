@@ -32,6 +32,7 @@ export async function runDuePolicies(deps: ProtocolDeps, now: Date = deps.now())
     const slotTs = toTimestamp(slot);
     if (p.last_run_at !== null && p.last_run_at >= slotTs) continue;
     if (!(await deps.hss.claimSlot(p.id, p.last_run_at, slotTs))) continue;
+    deps.metrics?.policySlotClaimed(slot, now);
     const report: PolicyRunReport = {
       policyId: p.id,
       slot: slotTs,
@@ -86,6 +87,7 @@ async function runDueCbrPolicies(deps: ProtocolDeps, now: Date): Promise<PolicyR
     const slotTs = slot ? toTimestamp(slot) : null;
     for (const vaultId of vaultIds) {
       const run = slotTs ? await deps.cbr.policies.claimSlot(policy.id, vaultId, slotTs) : null;
+      if (run !== null) deps.metrics?.policySlotClaimed(slot!, now);
       const swept = sweeps.get(vaultId) ?? 0;
       if (run === null && now.getTime() - swept < SWEEP_MS) continue;
       const report: PolicyRunReport = {

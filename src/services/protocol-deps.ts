@@ -13,6 +13,7 @@ import type { BackupService } from './backups.js';
 import type { CheckpointService } from './checkpoints.js';
 import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
+import type { Metrics } from './metrics.js';
 import type { OperationLogService } from './oplogs.js';
 import type { VaultService } from './vaults.js';
 
@@ -39,6 +40,8 @@ export interface ProtocolDeps {
   now: () => Date;
   /** Canonical timestamps from the same clock, in one order with the CBR services'. */
   timestamp: () => string;
+  /** The context's metrics (the policy runner reports its scheduling lag). */
+  metrics?: Metrics;
 }
 
 const cache = new WeakMap<AppContext, ProtocolDeps>();
@@ -81,6 +84,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     log: ctx.log,
     now: () => ctx.now(),
     timestamp: timestampsOf(ctx.now),
+    metrics: ctx.metrics,
   };
   cache.set(ctx, deps);
   return deps;

@@ -156,7 +156,7 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
 
 export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
   const extra: Static<typeof OperationLogResp>['extra_info'] = {
-    common: { progress: o.progress, request_id: o.id, task_id: o.id },
+    common: { progress: o.progress, request_id: o.requestId ?? o.id, task_id: o.id },
     resource: { id: o.resourceId, type: resourceTypeOf(o.providerKind), name: o.resourceName },
   };
   if (o.operationType === 'backup') {

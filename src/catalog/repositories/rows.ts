@@ -196,6 +196,7 @@ export function oplogToRow(o: OperationLog): CbrOperationLogsTable {
     error_code: o.errorCode,
     error_message: o.errorMessage,
     policy_id: o.policyId,
+    request_id: o.requestId ?? null,
   };
 }
 
@@ -224,6 +225,7 @@ export function rowToOplog(r: CbrOperationLogsTable): OperationLog {
     errorCode: r.error_code,
     errorMessage: r.error_message,
     policyId: r.policy_id ?? null,
+    requestId: r.request_id ?? null,
   };
 }
 

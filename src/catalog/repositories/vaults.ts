@@ -3,6 +3,7 @@ import type { Vault, VaultResource } from '../../domain/cbr-model.js';
 import {
   MarkerNotFoundError,
   ResourceAlreadyBoundError,
+  type VaultFigures,
   type VaultListFilter,
   type VaultPatch,
   type VaultRepository,
@@ -11,6 +12,7 @@ import type { CbrVaultsTable } from '../cbr-schema.js';
 import { countRows, pageOf } from '../paging.js';
 import { b01, num, rowToResource, rowToVault, vaultToRow } from './rows.js';
 import { type CbrDb, atomically } from './sql.js';
+import { vaultFigures } from './vault-figures.js';
 
 export class SqlVaultRepository implements VaultRepository {
   constructor(private readonly db: CbrDb) {}
@@ -176,6 +178,10 @@ export class SqlVaultRepository implements VaultRepository {
       .where('project_id', '=', projectId)
       .executeTakeFirst();
     return { sizeGb: num(r?.s), usedBytes: num(r?.u) };
+  }
+
+  vaultFigures(): Promise<VaultFigures[]> {
+    return vaultFigures(this.db);
   }
 
   private async withResources(rows: CbrVaultsTable[]): Promise<Vault[]> {

@@ -121,6 +121,21 @@ export interface BackupList {
   snapshot?: object;
 }
 
+/** What the metrics report of a vault, from its catalog rows (no object-store scan). */
+export interface VaultFigures {
+  id: string;
+  name: string;
+  projectId: string;
+  /** Capacity in GB as the API shows it (billing.size); -1 or 0 when none is set. */
+  sizeGb: number;
+  /** What the vault takes in the object store (billing.used, in bytes). */
+  usedBytes: number;
+  /** Volume bytes of the vault's available disk backups: what full copies of them all would take. */
+  protectedBytes: number;
+  /** Top-level backups (a server backup counts once) by status. */
+  backupsByStatus: Record<string, number>;
+}
+
 export interface VaultRepository {
   /** Throws ResourceAlreadyBoundError when a resource is in a vault already. */
   insertVault(v: Vault): Promise<void>;
@@ -139,6 +154,8 @@ export interface VaultRepository {
   /** SetVaultResource: automatic backups skip a suspended resource. */
   setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void>;
   projectUsage(projectId: string): Promise<{ sizeGb: number; usedBytes: number }>;
+  /** Every vault of every project with its usage and backup figures (the metrics scrape). */
+  vaultFigures(): Promise<VaultFigures[]>;
 }
 
 export interface CheckpointRepository {
