@@ -17,6 +17,7 @@ import {
   type VaultListFilter,
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
+import { checkBindRules, checkTags } from '../domain/tags.js';
 import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
@@ -48,6 +49,9 @@ export interface VaultCreateInput {
   locked?: boolean;
   availabilityZone?: string | null;
   resources?: ResourceRef[];
+  /** Checked here (src/domain/tags.ts), as raw as the request gave them. */
+  tags?: unknown;
+  bindRules?: unknown;
 }
 
 export interface VaultUpdateInput {
@@ -59,6 +63,7 @@ export interface VaultUpdateInput {
   smnNotify?: boolean;
   threshold?: number;
   locked?: boolean;
+  bindRules?: unknown;
 }
 
 export const VAULT_DELETE_JOB = 'vault_delete';
@@ -115,6 +120,9 @@ export class VaultService {
       locked: input.locked ?? false,
       availabilityZone: input.availabilityZone ?? null,
       createdAt: now,
+      tags: input.tags === undefined ? [] : checkTags('vault.tags', input.tags),
+      bindRules:
+        input.bindRules === undefined ? [] : checkBindRules('vault.bind_rules.tags', input.bindRules),
     });
     vault.resources = await this.resolveResources(
       auth.projectId,
@@ -173,7 +181,11 @@ export class VaultService {
         'vault.locked',
       );
     }
-    await this.deps.uow.run((r) => r.vaults.updateVault(id, { ...input, updatedAt: this.deps.timestamp() }));
+    const { bindRules, ...fields } = input;
+    const rules = bindRules === undefined ? undefined : checkBindRules('vault.bind_rules.tags', bindRules);
+    await this.deps.uow.run((r) =>
+      r.vaults.updateVault(id, { ...fields, bindRules: rules, updatedAt: this.deps.timestamp() }),
+    );
     return this.get(projectId, id);
   }
 

@@ -16,6 +16,7 @@ import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultTo
 import { registerPolicyRoutes } from './policy-routes.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
+import { registerTagRoutes } from './tag-routes.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const ProjectParams = Type.Object({ project_id: Id });
@@ -96,6 +97,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   );
 
   registerPolicyRoutes(app, ctx, preValidation);
+  registerTagRoutes(app, ctx, preValidation);
 
   // ------------------------------------------------------------------ vaults
   const vaults = '/v3/:project_id/vaults';
@@ -126,6 +128,8 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
           enterpriseProjectId: v.enterprise_project_id,
           backupPolicyId: (v.backup_policy_id as string | null | undefined) ?? null,
           autoBind: v.auto_bind,
+          tags: v.tags,
+          bindRules: v.bind_rules?.tags,
           autoExpand: v.auto_expand,
           smnNotify: v.smn_notify,
           threshold: v.threshold,
@@ -277,6 +281,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         sizeGb: v.billing?.size,
         consistentLevel: v.billing?.consistent_level,
         autoBind: v.auto_bind,
+        bindRules: v.bind_rules?.tags,
         autoExpand: v.auto_expand,
         smnNotify: v.smn_notify,
         threshold: v.threshold,

@@ -1,5 +1,5 @@
 // Every catalog migration, in order. Names sort lexically = apply order, so a number range per area keeps
-// areas from colliding: PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030–0039, policies 0040–0044
+// areas from colliding: PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030–0039, policies 0040–0044, tags 0050
 // (add one import and one entry each).
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
@@ -12,6 +12,7 @@ import * as m0021 from './0021_hss_policy_runs.js';
 import * as m0022 from './0022_cinder_generated_name.js';
 import * as m0030 from './0030_signature_replay.js';
 import * as m0040 from './0040_policies.js';
+import * as m0050 from './0050_tags.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0022_cinder_generated_name': m0022,
   '0030_signature_replay': m0030,
   '0040_policies': m0040,
+  '0050_tags': m0050,
 };
