@@ -13,6 +13,9 @@ import type { CbrTables } from '../cbr-schema.js';
 import type { TagTables } from '../tag-tables.js';
 import type { CbrDb } from './sql.js';
 
+/** A condition no row meets (a boolean parameter would not bind on SQLite). */
+const NOTHING = sql<SqlBool>`1 = 0`;
+
 type VaultEb = ExpressionBuilder<CbrTables & TagTables & { v: CbrTables['cbr_vaults'] }, 'v'>;
 
 /** `%text%` for LIKE with `\` escaping, lower-cased (fuzzy matches ignore case on both catalogs). */
@@ -79,12 +82,12 @@ function filterCondition(eb: VaultEb, f: TagFilter): Expression<SqlBool> {
   if (f.enterpriseProjectIds !== undefined) {
     parts.push(
       f.enterpriseProjectIds.length === 0
-        ? eb.val(false)
+        ? NOTHING
         : eb('v.enterprise_project_id', 'in', f.enterpriseProjectIds),
     );
   }
   if (f.objectType !== undefined) parts.push(eb('v.object_type', '=', f.objectType));
-  if (f.cloudType === 'hybrid') parts.push(eb.val(false));
+  if (f.cloudType === 'hybrid') parts.push(NOTHING);
   return eb.and(parts);
 }
 
