@@ -3,6 +3,8 @@
 // tags and bind rules given at vault creation, and auto-bind of tagged inventory volumes and servers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { testCatalogEnv } from '../support/catalog.js';
+import { cli } from '../support/cli.js';
 import { type Harness, type J, startHarness } from './helpers.js';
 
 interface WTag {
@@ -448,7 +450,7 @@ function refKeeps(v: RefVault, f: Filter): boolean {
     if (f.tags && !f.tags.every((c) => refHolds(v, c))) return false;
     if (f.tags_any && f.tags_any.length > 0 && !f.tags_any.some((c) => refHolds(v, c))) return false;
     if (f.not_tags && f.not_tags.length > 0 && f.not_tags.every((c) => refHolds(v, c))) return false;
-    if (f.not_tags_any && f.not_tags_any.some((c) => refHolds(v, c))) return false;
+    if (f.not_tags_any?.some((c) => refHolds(v, c))) return false;
   }
   const m = f.matches?.[0];
   if (m && (m.value === '' ? v.name !== '' : !v.name.toLowerCase().includes(m.value.toLowerCase())))
@@ -875,5 +877,46 @@ describe('auto-bind of tagged volumes and servers', () => {
     assert.equal((await h.req('DELETE', inv(`/volumes/${id}`))).status, 204);
     const rows = await h.ctx.db.selectFrom('cbr_tags').selectAll().where('resource_id', '=', id).execute();
     assert.equal(rows.length, 0);
+  });
+
+  it('the CLI declares a tagged volume (volume add --tag) and auto-bind takes it', async () => {
+    const v = await vault('cli-prod', 'disk', {
+      auto_bind: true,
+      bind_rules: { tags: [{ key: 'tier', value: 'cli' }] },
+    });
+    const path = `${h.volumeRoot}/cli.img`;
+    (await import('node:fs')).writeFileSync(path, Buffer.alloc(8192));
+    const env = {
+      OPENCBR_DATA: `${h.dir}/data`,
+      OPENCBR_VOLUME_ROOTS: h.volumeRoot,
+      OPENCBR_ADMIN_PASSWORD: 'Admin-pass-1',
+      ...(await testCatalogEnv(h.dir)),
+    };
+    const bad = await cli(env, 'volume', 'add', '--name', 'cli', '--path', path, '--tag', 'a|b=1');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--tag\[0\]\.key/);
+    const r = await cli(
+      env,
+      '--json',
+      'volume',
+      'add',
+      '--name',
+      'cli',
+      '--path',
+      path,
+      '--tag',
+      'tier=cli',
+      '--tag',
+      'owner=ops',
+    );
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as J;
+    assert.deepEqual(sortTags(out.tags), [
+      { key: 'owner', value: 'ops' },
+      { key: 'tier', value: 'cli' },
+    ]);
+    assert.equal(out.auto_bound_vault_id, v.id);
+    assert.deepEqual(await resourcesOf(v.id), [out.id]);
+    assert.deepEqual((await h.req('GET', inv(`/volumes/${out.id}/tags`))).json.tags, sortTags(out.tags));
   });
 });
