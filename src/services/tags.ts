@@ -39,6 +39,9 @@ export class TagService {
   async addVaultTags(projectId: string, vaultId: string, tags: Tag[]): Promise<void> {
     const v = await this.vaults.get(projectId, vaultId);
     await this.deps.uow.run(async (r) => {
+      // Writing the vault row first makes concurrent tag commands on the vault wait for each other (a row lock
+      // on PostgreSQL, the write lock on SQLite), so two of them cannot both pass the 20-tag check.
+      await r.vaults.updateVault(v.id, { updatedAt: this.deps.timestamp() });
       const merged = mergeTags(await r.tags.tagsOf('vault', v.id), tags);
       if (merged.length > MAX_TAGS) throw tagLimitError(v.id, merged.length);
       await r.tags.putTags('vault', projectId, v.id, tags);

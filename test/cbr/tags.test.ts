@@ -232,6 +232,19 @@ describe('CBR vault tags', () => {
     assert.equal((await h.req('GET', url(`/${v.id}/tags`))).json.tags.length, 20);
   });
 
+  it('concurrent CreateVaultTags on one vault never pass 20 tags together', async () => {
+    const v = await vault('concurrent');
+    const rs = await Promise.all(
+      Array.from({ length: 26 }, (_, i) =>
+        h.req('POST', url(`/${v.id}/tags`), { body: { tag: { key: `c${i}`, value: 'x' } } }),
+      ),
+    );
+    const ok = rs.filter((r) => r.status === 204).length;
+    assert.equal(ok, 20, rs.map((r) => r.status).join(','));
+    for (const r of rs.filter((x) => x.status !== 204)) expectError(r, 400, 'BackupService.6600');
+    assert.equal((await h.req('GET', url(`/${v.id}/tags`))).json.tags.length, 20);
+  });
+
   it('BatchCreateAndDeleteVaultTags creates and deletes (204); delete ignores missing keys and other values', async () => {
     const v = await vault('batch');
     const batch = (body: unknown) => h.req('POST', url(`/${v.id}/tags/action`), { body });
