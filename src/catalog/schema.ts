@@ -6,6 +6,7 @@ import type { IdentityTables } from './identity-tables.js';
 import type { InventoryTables } from './inventory-tables.js';
 import type { JobTables } from './jobs-tables.js';
 import type { PolicyTables } from './policy-tables.js';
+import type { TagTables } from './tag-tables.js';
 
 export interface Database
   extends IdentityTables,
@@ -13,4 +14,5 @@ export interface Database
     JobTables,
     CbrTables,
     CinderHssTables,
-    PolicyTables {}
+    PolicyTables,
+    TagTables {}

@@ -1,5 +1,6 @@
 // Domain model of vaults, checkpoints, backups and operation logs: plain camelCase types, no I/O.
 // Wire names live only in src/api/*; mappers convert from these.
+import type { Tag } from './tags.js';
 
 export type ResourceKind = 'server' | 'volume';
 
@@ -86,6 +87,9 @@ export interface Vault {
   createdAt: string;
   updatedAt: string;
   resources: VaultResource[];
+  tags: Tag[];
+  /** auto_bind takes new or newly tagged resources carrying one of these tags (none: any resource). */
+  bindRules: Tag[];
 }
 
 export interface CheckpointResource {

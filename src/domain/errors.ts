@@ -126,6 +126,12 @@ export const ERRORS = {
     message: 'The resource has been associated with a vault.',
     cbr: 'BackupService.6103',
   },
+  tag_limit: {
+    status: 400,
+    message: 'The maximum number of tags has been reached for the resource.',
+    cbr: 'BackupService.6600',
+  },
+  tag_not_found: { status: 404, message: 'The key does not exist.', cbr: 'BackupService.6601' },
   restore_wrong_state: {
     status: 400,
     message: 'Restoration is not allowed in the current backup status.',

@@ -12,6 +12,7 @@ import { type GcJobPayload, recoverGcJob, runGcJob } from './gc.js';
 import { OperationLogService } from './oplogs.js';
 import { PolicyService } from './policies.js';
 import { reconcile } from './reconciler.js';
+import { TagService } from './tags.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
 import { type VerifyJobPayload, VerifyService } from './verify.js';
@@ -25,6 +26,7 @@ export interface CbrServices {
   operationLogs: OperationLogService;
   policies: PolicyService;
   verify: VerifyService;
+  tags: TagService;
 }
 
 declare module '../context.js' {
@@ -38,7 +40,8 @@ export function createCbrServices(deps: CbrDeps): CbrServices {
   const backups = new BackupService(deps, vaults, operationLogs);
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
   const policies = new PolicyService(deps, vaults);
-  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify };
+  const tags = new TagService(deps, vaults);
+  return { cbrRepositories: deps.repos, vaults, checkpoints, backups, operationLogs, policies, verify, tags };
 }
 
 /** Service factory for openContext: builds the services and registers their jobs. */

@@ -19,6 +19,7 @@ import {
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
 import { thresholdCrossed } from '../domain/vault-capacity.js';
+import { checkBindRules, checkTags } from '../domain/tags.js';
 import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
@@ -50,6 +51,9 @@ export interface VaultCreateInput {
   locked?: boolean;
   availabilityZone?: string | null;
   resources?: ResourceRef[];
+  /** Checked here (src/domain/tags.ts), as raw as the request gave them. */
+  tags?: unknown;
+  bindRules?: unknown;
 }
 
 export interface VaultUpdateInput {
@@ -61,6 +65,7 @@ export interface VaultUpdateInput {
   smnNotify?: boolean;
   threshold?: number;
   locked?: boolean;
+  bindRules?: unknown;
 }
 
 export const VAULT_DELETE_JOB = 'vault_delete';
@@ -117,6 +122,9 @@ export class VaultService {
       locked: input.locked ?? false,
       availabilityZone: input.availabilityZone ?? null,
       createdAt: now,
+      tags: input.tags === undefined ? [] : checkTags('vault.tags', input.tags),
+      bindRules:
+        input.bindRules === undefined ? [] : checkBindRules('vault.bind_rules.tags', input.bindRules),
     });
     vault.resources = await this.resolveResources(
       auth.projectId,
@@ -175,7 +183,11 @@ export class VaultService {
         'vault.locked',
       );
     }
-    await this.deps.uow.run((r) => r.vaults.updateVault(id, { ...input, updatedAt: this.deps.timestamp() }));
+    const { bindRules, ...fields } = input;
+    const rules = bindRules === undefined ? undefined : checkBindRules('vault.bind_rules.tags', bindRules);
+    await this.deps.uow.run((r) =>
+      r.vaults.updateVault(id, { ...fields, bindRules: rules, updatedAt: this.deps.timestamp() }),
+    );
     return this.get(projectId, id);
   }
 

@@ -137,10 +137,11 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
       extra_info: { exclude_volumes: r.excludeVolumes },
       auto_protect: false,
     })),
-    tags: [],
+    tags: v.tags.map((t) => ({ key: t.key, value: t.value })),
     enterprise_project_id: v.enterpriseProjectId,
     auto_bind: v.autoBind,
-    bind_rules: {},
+    bind_rules:
+      v.bindRules.length > 0 ? { tags: v.bindRules.map((t) => ({ key: t.key, value: t.value })) } : {},
     user_id: v.userId,
     created_at: backupTime(v.createdAt),
     updated_at: backupTime(v.updatedAt),

@@ -16,6 +16,7 @@ import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultTo
 import { registerPolicyRoutes } from './policy-routes.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
+import { registerTagRoutes } from './tag-routes.js';
 import { kindOfType, vaultCreateInput } from './vault-input.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -92,6 +93,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
   );
 
   registerPolicyRoutes(app, ctx, preValidation);
+  registerTagRoutes(app, ctx, preValidation);
   registerBillingRoutes(app, ctx, preValidation);
   registerDeploymentRoutes(app, ctx, preValidation);
 
@@ -252,6 +254,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         sizeGb: v.billing?.size,
         consistentLevel: v.billing?.consistent_level,
         autoBind: v.auto_bind,
+        bindRules: v.bind_rules?.tags,
         autoExpand: v.auto_expand,
         smnNotify: v.smn_notify,
         threshold: v.threshold,

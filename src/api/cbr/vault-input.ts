@@ -22,6 +22,8 @@ export function vaultCreateInput(v: Static<typeof S.CreateVaultRequest>['vault']
     enterpriseProjectId: v.enterprise_project_id,
     backupPolicyId: (v.backup_policy_id as string | null | undefined) ?? null,
     autoBind: v.auto_bind,
+    tags: v.tags,
+    bindRules: v.bind_rules?.tags,
     autoExpand: v.auto_expand,
     smnNotify: v.smn_notify,
     threshold: v.threshold,

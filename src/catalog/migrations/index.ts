@@ -1,6 +1,6 @@
 // Every catalog migration, in order. Names sort lexically = apply order, so a number range per area keeps
 // areas from colliding: PLATFORM 0001–0009, CBR 0010–0019, CINDER-HSS 0020–0029, AK/SK signing 0030–0039, policies 0040–0044,
-// observability 0045–0049
+// observability 0045–0049, tags 0050–0054, sharing 0055–0059
 // (add one import and one entry each).
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_identity.js';
@@ -15,6 +15,7 @@ import * as m0022 from './0022_cinder_generated_name.js';
 import * as m0030 from './0030_signature_replay.js';
 import * as m0040 from './0040_policies.js';
 import * as m0045 from './0045_oplog_request_id.js';
+import * as m0050 from './0050_tags.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0030_signature_replay': m0030,
   '0040_policies': m0040,
   '0045_oplog_request_id': m0045,
+  '0050_tags': m0050,
 };

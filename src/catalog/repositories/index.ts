@@ -6,6 +6,7 @@ import { SqlCheckpointRepository } from './checkpoints.js';
 import { SqlOperationLogRepository } from './oplogs.js';
 import { SqlPolicyRepository } from './policies.js';
 import type { CbrDb } from './sql.js';
+import { SqlTagRepository } from './tags.js';
 import { SqlVaultRepository } from './vaults.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes the CBR tables.
@@ -17,6 +18,7 @@ export function sqlCbrRepositories(db: Kysely<any>): CbrRepositories {
     backups: new SqlBackupRepository(d),
     oplogs: new SqlOperationLogRepository(d),
     policies: new SqlPolicyRepository(d),
+    tags: new SqlTagRepository(d),
   };
 }
 

@@ -76,6 +76,8 @@ export function rowToVault(r: CbrVaultsTable, resources: VaultResource[]): Vault
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     resources,
+    tags: [],
+    bindRules: [],
   };
 }
 

@@ -13,6 +13,7 @@ import { countRows, pageOf } from '../paging.js';
 import { b01, num, rowToResource, rowToVault, vaultToRow } from './rows.js';
 import { type CbrDb, atomically } from './sql.js';
 import { vaultFigures } from './vault-figures.js';
+import { bindRulesOf, forgetTags, putTags, setBindRules, tagsOfMany } from './tags.js';
 
 export class SqlVaultRepository implements VaultRepository {
   constructor(private readonly db: CbrDb) {}
@@ -21,6 +22,8 @@ export class SqlVaultRepository implements VaultRepository {
     await atomically(this.db, async (tx) => {
       await tx.insertInto('cbr_vaults').values(vaultToRow(v)).execute();
       await insertResources(tx, v.id, v.projectId, v.resources, v.createdAt);
+      await putTags(tx, 'vault', v.projectId, v.id, v.tags);
+      await setBindRules(tx, v.id, v.bindRules);
     });
   }
 
@@ -89,7 +92,11 @@ export class SqlVaultRepository implements VaultRepository {
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.backupPolicyId !== undefined) set.backup_policy_id = patch.backupPolicyId;
-    await this.db.updateTable('cbr_vaults').set(set).where('id', '=', id).execute();
+    const rules = patch.bindRules;
+    await atomically(this.db, async (tx) => {
+      await tx.updateTable('cbr_vaults').set(set).where('id', '=', id).execute();
+      if (rules !== undefined) await setBindRules(tx, id, rules);
+    });
   }
 
   async setVaultUsedBytes(id: string, bytes: number): Promise<void> {
@@ -115,6 +122,8 @@ export class SqlVaultRepository implements VaultRepository {
       await tx.deleteFrom('cbr_backups').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_checkpoints').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_vault_resources').where('vault_id', '=', id).execute();
+      await forgetTags(tx, 'vault', id);
+      await setBindRules(tx, id, []);
       await tx.deleteFrom('cbr_vaults').where('id', '=', id).execute();
     });
   }
@@ -207,17 +216,22 @@ export class SqlVaultRepository implements VaultRepository {
       .groupBy(['vault_id', 'resource_id'])
       .execute();
     const statOf = new Map(stats.map((s) => [`${s.vault_id}/${s.resource_id}`, s]));
+    const tags = await tagsOfMany(this.db, 'vault', ids);
+    const rules = await bindRulesOf(this.db, ids);
     return rows.map((r) => {
       const mine = res
         .filter((x) => x.vault_id === r.id)
         .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-      return rowToVault(
+      const v = rowToVault(
         r,
         mine.map((x) => {
           const s = statOf.get(`${r.id}/${x.resource_id}`);
           return rowToResource(x, num(s?.n), num(s?.bytes));
         }),
       );
+      v.tags = tags.get(r.id) ?? [];
+      v.bindRules = rules.get(r.id) ?? [];
+      return v;
     });
   }
 }

@@ -13,6 +13,7 @@ import type {
   VaultResource,
 } from '../cbr-model.js';
 import type { Policy, PolicyOperationType } from '../policy.js';
+import type { Tag, TagFilter, TagResourceKind } from '../tags.js';
 
 export class ResourceAlreadyBoundError extends Error {
   constructor(readonly resourceId: string) {
@@ -71,6 +72,7 @@ export type VaultPatch = Partial<
     | 'status'
     | 'description'
     | 'backupPolicyId'
+    | 'bindRules'
   >
 > & { updatedAt: string };
 
@@ -245,6 +247,34 @@ export interface PolicyRepository {
   claimSlot(policyId: string, vaultId: string, slot: string): Promise<number | null>;
 }
 
+export interface TagRepository {
+  /** A resource's tags, by key. */
+  tagsOf(kind: TagResourceKind, resourceId: string): Promise<Tag[]>;
+  /** Adds or overwrites these tags of a resource (same key = new value). */
+  putTags(kind: TagResourceKind, projectId: string, resourceId: string, tags: Tag[]): Promise<void>;
+  /** Removes tags by key (and by value when one is given); returns how many went. */
+  deleteTags(
+    kind: TagResourceKind,
+    resourceId: string,
+    tags: Array<{ key: string; value?: string }>,
+  ): Promise<number>;
+  /** Removes every tag of a resource (it is gone). */
+  forgetResource(kind: TagResourceKind, resourceId: string): Promise<void>;
+  /** Every key used on the project's resources of a kind, with its distinct values, both sorted. */
+  projectTags(projectId: string, kind: TagResourceKind): Promise<Array<{ key: string; values: string[] }>>;
+  /**
+   * The project's vaults the filter keeps, newest first (ListVault's order): one page of ids, and how many
+   * match in all.
+   */
+  filterVaults(
+    projectId: string,
+    filter: TagFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ ids: string[]; count: number }>;
+  /** The project's auto_bind vaults of an object type that can take resources, oldest first, with their rules. */
+  autoBindVaults(projectId: string, objectType: string): Promise<Array<{ vaultId: string; rules: Tag[] }>>;
+}
+
 /** The CBR repositories together, as services read them (outside a command's transaction). */
 export interface CbrRepositories {
   vaults: VaultRepository;
@@ -252,4 +282,5 @@ export interface CbrRepositories {
   backups: BackupRepository;
   oplogs: OperationLogRepository;
   policies: PolicyRepository;
+  tags: TagRepository;
 }
