@@ -1,4 +1,4 @@
-import { TransientStoreError } from './errors.js';
+import { ObjectExistsError, TransientStoreError } from './errors.js';
 import type { ByteRange, ObjectInfo, ObjectStore, PutOptions } from './types.js';
 
 export interface RetryOptions {
@@ -6,7 +6,10 @@ export interface RetryOptions {
   baseDelayMs?: number;
 }
 
-/** Retries operations that failed with a TransientStoreError, with exponential backoff. Wraps any store. */
+/**
+ * Retries operations that failed with a TransientStoreError, with exponential backoff and full jitter (so that
+ * nodes throttled together do not retry together). Wraps any store.
+ */
 export class RetryingObjectStore implements ObjectStore {
   private readonly attempts: number;
   private readonly baseDelayMs: number;
@@ -19,20 +22,41 @@ export class RetryingObjectStore implements ObjectStore {
     this.baseDelayMs = opts.baseDelayMs ?? 100;
   }
 
-  private async retry<T>(fn: () => Promise<T>): Promise<T> {
+  private async retry<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
     for (let i = 1; ; i++) {
       try {
-        return await fn();
+        return await fn(i);
       } catch (e) {
         if (!(e instanceof TransientStoreError) || i >= this.attempts) throw e;
-        await new Promise((r) => setTimeout(r, this.baseDelayMs * 2 ** (i - 1)));
+        const cap = this.baseDelayMs * 2 ** (i - 1);
+        await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
       }
     }
   }
 
   put(key: string, data: Uint8Array, options?: PutOptions): Promise<void> {
-    return this.retry(() => this.inner.put(key, data, options));
+    return this.retry(async (attempt) => {
+      try {
+        await this.inner.put(key, data, options);
+      } catch (e) {
+        // A transient failure (timeout, reset) may come after the put had in fact landed; the retry then finds
+        // "its own" object. The same bytes there means that first try landed: success, not a conflict. Callers
+        // that need exclusivity (locks) put bytes of their own (a random token), so this cannot steal a lock.
+        if (attempt > 1 && options?.ifAbsent && e instanceof ObjectExistsError) {
+          if (await this.holds(key, data)) return;
+        }
+        throw e;
+      }
+    });
   }
+
+  private async holds(key: string, data: Uint8Array): Promise<boolean> {
+    const info = await this.inner.head(key).catch(() => null);
+    if (!info || info.size !== data.length) return false;
+    const stored = await this.inner.get(key).catch(() => null);
+    return stored !== null && stored.equals(data);
+  }
+
   get(key: string, range?: ByteRange): Promise<Buffer> {
     return this.retry(() => this.inner.get(key, range));
   }
@@ -44,6 +68,14 @@ export class RetryingObjectStore implements ObjectStore {
   }
   delete(key: string): Promise<void> {
     return this.retry(() => this.inner.delete(key));
+  }
+  async deleteMany(keys: string[]): Promise<void> {
+    const inner = this.inner;
+    if (inner.deleteMany) {
+      const many = inner.deleteMany.bind(inner);
+      return this.retry(() => many(keys));
+    }
+    for (const k of keys) await this.delete(k);
   }
   async reclaimInterrupted(prefix: string, olderThanMs: number): Promise<number> {
     return (await this.inner.reclaimInterrupted?.(prefix, olderThanMs)) ?? 0;
