@@ -54,7 +54,7 @@ export class RetryingObjectStore implements ObjectStore {
     const info = await this.inner.head(key).catch(() => null);
     if (!info || info.size !== data.length) return false;
     const stored = await this.inner.get(key).catch(() => null);
-    return stored !== null && stored.equals(data);
+    return stored?.equals(data) === true;
   }
 
   get(key: string, range?: ByteRange): Promise<Buffer> {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { CHUNK_SIZE } from '../../src/engine/index.js';
-import { type CountedS3Store, s3Skip, testS3Store } from '../support/s3.js';
+import { type CountedS3Store, closeTestS3Clients, s3Skip, testS3Store } from '../support/s3.js';
 import { type Harness, MiB, createVault } from './helpers.js';
 import { startHarness } from './helpers.js';
 
@@ -17,6 +17,7 @@ before(async () => {
 });
 after(async () => {
   await h?.close();
+  closeTestS3Clients();
 });
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);

@@ -1,7 +1,7 @@
 // The shared ObjectStore conformance suite on a real S3 server (Ceph RGW via scripts/test-s3.sh), plus what
 // only S3 has: paging, batch delete, error classes and a conditional put whose first try landed unseen.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   ObjectExistsError,
   PermanentStoreError,
@@ -10,8 +10,10 @@ import {
   TransientStoreError,
   makeS3Client,
 } from '../../src/objects/index.js';
-import { s3Skip, testS3Bucket, testS3Store } from '../support/s3.js';
+import { closeTestS3Clients, s3Skip, testS3Bucket, testS3Store, trackS3Client } from '../support/s3.js';
 import { objectStoreConformance } from './store-conformance.js';
+
+after(closeTestS3Clients);
 
 if (!s3Skip.skip) {
   objectStoreConformance('S3ObjectStore (RGW)', async () => testS3Store().store);
@@ -68,15 +70,17 @@ describe('S3ObjectStore specifics', s3Skip, () => {
   it('classifies errors: no such bucket is permanent, an unreachable server transient', async () => {
     const noBucket = new S3ObjectStore({
       bucket: 'opencbr-no-such-bucket',
-      client: makeS3Client({ endpoint: process.env.OPENCBR_S3_ENDPOINT }),
+      client: trackS3Client(makeS3Client({ endpoint: process.env.OPENCBR_S3_ENDPOINT })),
     });
     await assert.rejects(noBucket.put('k', Buffer.from('x')), PermanentStoreError);
     const down = new S3ObjectStore({
       bucket: testS3Bucket!,
-      client: makeS3Client({
-        endpoint: 'http://127.0.0.1:9',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      }),
+      client: trackS3Client(
+        makeS3Client({
+          endpoint: 'http://127.0.0.1:9',
+          credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        }),
+      ),
     });
     await assert.rejects(down.get('k'), TransientStoreError);
     const badKey = testS3Store().store;
