@@ -2,7 +2,12 @@
 // scripts/test-s3.sh), counting the S3 requests: the engine writes packs, so far fewer than one per chunk.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { openContext } from '../../src/context.js';
 import { CHUNK_SIZE } from '../../src/engine/index.js';
 import { type CountedS3Store, closeTestS3Clients, s3Skip, testS3Store } from '../support/s3.js';
 import { type Harness, MiB, createVault } from './helpers.js';
@@ -63,4 +68,30 @@ test('CBR backup to S3 and byte-identical restore, with S3 requests per GB', s3S
 
   const v = await h.req('GET', `/v3/${h.a.projectId}/vaults/${vault.id}`);
   assert.ok(v.json.vault.billing.used >= 1, 'billing.used reflects stored bytes');
+});
+
+test('the composition root opens the engine on the bucket OPENCBR_OBJECT_STORE names', s3Skip, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opencbr-s3ctx-'));
+  const probe = testS3Store();
+  const config = loadConfig(
+    {
+      OPENCBR_DATA: dir,
+      OPENCBR_OBJECT_STORE: `s3://${process.env.OPENCBR_TEST_S3_BUCKET}/${probe.prefix}`,
+      OPENCBR_S3_ENDPOINT: process.env.OPENCBR_S3_ENDPOINT ?? '',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    dir,
+  );
+  const ctx = await openContext(config, { log: pino({ level: 'silent' }), engine: true, engineWorkers: 0 });
+  try {
+    await ctx.engine!.vault('ctx-vault');
+    const keys: string[] = [];
+    for await (const o of probe.store.list('vaults/ctx-vault/')) keys.push(o.key);
+    assert.ok(keys.length > 0, 'the vault key object is in the bucket under the configured prefix');
+    assert.ok(!fs.existsSync(path.join(dir, 'objects', 'vaults')), 'nothing in the filesystem store');
+  } finally {
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
