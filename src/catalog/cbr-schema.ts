@@ -39,6 +39,8 @@ export interface CbrVaultResourcesTable {
   protect_status: string;
   exclude_volumes: string;
   created_at: string;
+  /** 1 while automatic backups skip the resource (SetVaultResource suspend; migration 0013). */
+  suspended: number;
 }
 
 export interface CbrCheckpointsTable {

@@ -20,6 +20,8 @@ export interface RunningServer {
   cinderUrl: string | null;
   /** Set on the first start when the admin password was generated. */
   generatedAdminPassword: string | null;
+  /** OPENCBR_ADMIN_PASSWORD was set but is not the existing admin's password (it applies only at creation). */
+  adminPasswordIgnored: boolean;
   adminProjectId: string | null;
   /** The backup policy scheduler (its `tick()` runs a pass now). */
   policies: Scheduler;
@@ -75,6 +77,7 @@ export async function startServer(
       url,
       cinderUrl,
       generatedAdminPassword: boot.generatedPassword,
+      adminPasswordIgnored: boot.passwordIgnored,
       adminProjectId: admin?.id ?? null,
       policies,
       async close() {
@@ -114,7 +117,15 @@ export function describeEndpoints(s: RunningServer): string {
       '',
       `  First start: the admin password is ${s.generatedAdminPassword}`,
       '  (shown once; set OPENCBR_ADMIN_PASSWORD before the first start to choose it,',
-      '   or change it with `opencbr user set-password admin`)',
+      '   or change it with `npx opencbr user set-password admin --password ...`)',
+    );
+  }
+  if (s.adminPasswordIgnored) {
+    lines.push(
+      '',
+      '  Warning: OPENCBR_ADMIN_PASSWORD is not the admin password. It is used only when the admin user is',
+      '  first created; the admin user already exists in this data directory. Change its password with',
+      '  `npx opencbr user set-password admin --password ...` (with the same OPENCBR_DATA).',
     );
   }
   return `${lines.join('\n')}\n`;

@@ -56,6 +56,8 @@ export interface VaultResource {
   excludeVolumes: string[];
   backupCount: number;
   backupBytes: number;
+  /** Automatic (policy) backups skip the resource until it is unsuspended (SetVaultResource). */
+  suspended?: boolean;
 }
 
 export interface Vault {

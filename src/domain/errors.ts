@@ -87,6 +87,12 @@ export const ERRORS = {
   },
 
   // CBR core (spec "useful mapping for the core")
+  // CBR's order and charge-mode calls: opencbr charges nothing, so there is no order to create or change.
+  billing_unsupported: {
+    status: 400,
+    message: 'opencbr has no billing: vaults are not charged and there are no orders.',
+    cbr: 'BackupService.6109',
+  },
   vault_not_found: { status: 404, message: 'The vault does not exist.', cbr: 'BackupService.6105' },
   vault_exists: { status: 400, message: 'The vault already exists.', cbr: 'BackupService.6106' },
   vault_capacity_exceeded: {

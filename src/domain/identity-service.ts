@@ -196,11 +196,13 @@ export class IdentityService {
 
   /**
    * First start: domain Default, project admin, user admin (admin role). Returns the generated
-   * password when none was given and the admin user was just created; null otherwise.
+   * password when none was given and the admin user was just created; null otherwise. `passwordIgnored`
+   * tells the caller that a password was given but the existing admin has another one: it only applies at
+   * creation, and a user who set it after the first start would otherwise get 401 without knowing why.
    */
   async bootstrap(
     adminPassword: string | null,
-  ): Promise<{ created: boolean; generatedPassword: string | null }> {
+  ): Promise<{ created: boolean; generatedPassword: string | null; passwordIgnored: boolean }> {
     for (const role of [ADMIN_ROLE, MEMBER_ROLE, READER_ROLE]) await this.store.ensureRole(role, newHexId);
     let domain = await this.store.getDomain({ name: DEFAULT_DOMAIN_NAME });
     if (!domain) {
@@ -215,7 +217,11 @@ export class IdentityService {
       await this.store.insertDomain(domain);
     }
     const existing = await this.store.getUser({ name: 'admin', domainId: domain.id });
-    if (existing) return { created: false, generatedPassword: null };
+    if (existing) {
+      const passwordIgnored =
+        adminPassword !== null && !(await verifyPassword(adminPassword, existing.password_hash));
+      return { created: false, generatedPassword: null, passwordIgnored };
+    }
     let project = await this.store.getProject({ name: 'admin', domainId: domain.id });
     if (!project) project = await this.insertProject('admin', domain.id, 'Administration project');
     const password = adminPassword ?? generatePassword();
@@ -226,7 +232,7 @@ export class IdentityService {
       project: { id: project.id },
       roles: [ADMIN_ROLE],
     });
-    return { created: true, generatedPassword: adminPassword ? null : password };
+    return { created: true, generatedPassword: adminPassword ? null : password, passwordIgnored: false };
   }
 
   async resolveDomain(ref: Ref | undefined): Promise<DomainRow> {

@@ -168,6 +168,17 @@ export class CheckpointService {
         },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
       );
+      if (r.suspended && input.autoTrigger) {
+        skipped.push({
+          id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.0001',
+          reason:
+            'The resource is suspended in this vault: automatic backups skip it until it is unsuspended.',
+        });
+        continue;
+      }
       if (restoring.has(id)) {
         skipped.push({
           id,

@@ -281,18 +281,37 @@ export class VaultService {
 
   async removeResources(projectId: string, vaultId: string, ids: string[]): Promise<string[]> {
     const v = await this.get(projectId, vaultId);
+    this.requireMembers(v, ids);
+    await this.deps.uow.run((r) => r.vaults.removeResources(v.id, ids));
+    return ids;
+  }
+
+  /** SetVaultResource: suspends or resumes the automatic backups of resources of the vault. */
+  async setResourcesSuspended(
+    projectId: string,
+    vaultId: string,
+    ids: string[],
+    suspended: boolean,
+  ): Promise<string[]> {
+    const v = await this.get(projectId, vaultId);
+    this.requireMembers(v, ids);
+    const unique = [...new Set(ids)];
+    await this.deps.uow.run((r) => r.vaults.setResourcesSuspended(v.id, unique, suspended));
+    return unique;
+  }
+
+  /** Every id names a resource of the vault (BackupService.6135 names the first that does not). */
+  private requireMembers(v: Vault, ids: string[]): void {
     for (const [i, id] of ids.entries()) {
       if (!v.resources.some((r) => r.id === id)) {
         throw cbrError(
           'validation',
           'BackupService.6135',
-          `Invalid parameter resource_ids[${i}]: resource ${id} is not in vault ${vaultId}`,
+          `Invalid parameter resource_ids[${i}]: resource ${id} is not in vault ${v.id}`,
           `resource_ids[${i}]`,
         );
       }
     }
-    await this.deps.uow.run((r) => r.vaults.removeResources(v.id, ids));
-    return ids;
   }
 
   /** Total capacity (GB) and usage (MB) of the project's vaults. */

@@ -333,6 +333,12 @@ export const AddResourcesRequest = Type.Object({
   resources: Type.Array(ResourceCreate, { minItems: 1, maxItems: 256 }),
 });
 export const AddResourcesResponse = Type.Object({ add_resource_ids: Type.Array(Str) });
+export const SetResourcesRequest = Type.Object({
+  resource_ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 }),
+  action: Type.Union([Type.Literal('suspend'), Type.Literal('unsuspend')]),
+});
+export const SetResourcesResponse = Type.Object({ set_resource_ids: Type.Array(Str) });
+
 export const RemoveResourcesRequest = Type.Object({
   resource_ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 }),
 });

@@ -7,6 +7,7 @@ import * as m0002 from './0002_inventory.js';
 import * as m0003 from './0003_jobs.js';
 import * as m0010 from './0010_cbr.js';
 import * as m0012 from './0012_backup_user.js';
+import * as m0013 from './0013_vault_resource_suspend.js';
 import * as m0020 from './0020_cinder_hss.js';
 import * as m0021 from './0021_hss_policy_runs.js';
 import * as m0022 from './0022_cinder_generated_name.js';
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0003_jobs': m0003,
   '0010_cbr': m0010,
   '0012_backup_user': m0012,
+  '0013_vault_resource_suspend': m0013,
   '0020_cinder_hss': m0020,
   '0021_hss_policy_runs': m0021,
   '0022_cinder_generated_name': m0022,

@@ -93,6 +93,7 @@ export function rowToResource(
     excludeVolumes: JSON.parse(r.exclude_volumes) as string[],
     backupCount,
     backupBytes,
+    suspended: r.suspended === 1,
   };
 }
 

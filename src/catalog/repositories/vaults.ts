@@ -146,6 +146,16 @@ export class SqlVaultRepository implements VaultRepository {
       .execute();
   }
 
+  async setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void> {
+    if (resourceIds.length === 0) return;
+    await this.db
+      .updateTable('cbr_vault_resources')
+      .set({ suspended: suspended ? 1 : 0 })
+      .where('vault_id', '=', vaultId)
+      .where('resource_id', 'in', resourceIds)
+      .execute();
+  }
+
   async vaultOfResource(projectId: string, resourceId: string): Promise<string | null> {
     const r = await this.db
       .selectFrom('cbr_vault_resources')
@@ -233,6 +243,7 @@ async function insertResources(
         protect_status: r.protectStatus,
         exclude_volumes: JSON.stringify(r.excludeVolumes),
         created_at: at,
+        suspended: r.suspended ? 1 : 0,
       })
       .execute();
   }

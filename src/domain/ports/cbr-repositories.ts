@@ -136,6 +136,8 @@ export interface VaultRepository {
   removeResources(vaultId: string, resourceIds: string[]): Promise<void>;
   setResourceProtectStatus(vaultId: string, resourceId: string, status: string): Promise<void>;
   vaultOfResource(projectId: string, resourceId: string): Promise<string | null>;
+  /** SetVaultResource: automatic backups skip a suspended resource. */
+  setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void>;
   projectUsage(projectId: string): Promise<{ sizeGb: number; usedBytes: number }>;
 }
 
@@ -184,6 +186,19 @@ export interface BackupRepository {
   dependants(ids: string[]): Promise<Backup[]>;
   /** Throws MarkerNotFoundError when page.marker is not a backup of the project. */
   listBackups(f: BackupFilter, page: BackupPage): Promise<BackupList>;
+  /**
+   * Per resource of the project (optionally one resource or one kind): its top-level backups not in error
+   * and the bytes they stored, by resource id; the name is the one of its newest backup.
+   */
+  storageUsage(projectId: string, f: { resourceId?: string; kind?: ResourceKind }): Promise<ResourceUsage[]>;
+}
+
+export interface ResourceUsage {
+  resourceId: string;
+  resourceName: string;
+  kind: ResourceKind;
+  backupCount: number;
+  storedBytes: number;
 }
 
 export interface OperationLogRepository {
