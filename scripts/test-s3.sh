@@ -10,7 +10,7 @@ if [ -z "${OPENCBR_TEST_S3_BUCKET:-}" ]; then
   echo "Ceph RGW installed/started in $(($(date +%s) - start)) s" >&2
   trap 'scripts/stop-ceph-rgw.sh' EXIT
 fi
-export OPENCBR_TEST_S3_BUCKET OPENCBR_S3_ENDPOINT OPENCBR_S3_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+export OPENCBR_TEST_S3_BUCKET OPENCBR_TEST_S3_LOCK_BUCKET OPENCBR_S3_ENDPOINT OPENCBR_S3_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 # Without a store an S3 test would be skipped; here it must run.
 export OPENCBR_TEST_REQUIRE_S3=1
 if [ "$#" -eq 0 ]; then

@@ -7,6 +7,7 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
@@ -33,6 +34,12 @@ export interface S3StoreOptions {
   client?: S3Client;
 }
 
+const MD5_COMMANDS = new Set([
+  'DeleteObjectsCommand',
+  'PutObjectRetentionCommand',
+  'PutObjectLockConfigurationCommand',
+]);
+
 /** S3 allows at most 1000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 
@@ -49,6 +56,15 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = opts.bucket;
     this.base = opts.prefix ? `${opts.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
     this.client = opts.client ?? makeS3Client(opts);
+  }
+
+  get bucketName(): string {
+    return this.bucket;
+  }
+
+  /** The bucket key of a store key (validated). */
+  fullKey(key: string): string {
+    return this.key(key);
   }
 
   private key(key: string): string {
@@ -177,6 +193,67 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
+/** What the Object Lock probe found; `enforced` false names the reason. */
+export interface ObjectLockProbe {
+  enforced: boolean;
+  reason: string;
+}
+
+/**
+ * Checks that the bucket really enforces S3 Object Lock before opencbr relies on it (Swift's s3api accepts the
+ * calls but overwrites the object instead): puts a probe object under COMPLIANCE retention for a few seconds,
+ * then both deleting that version and cutting its retention must be refused. The probe object expires on its own.
+ */
+export async function probeObjectLock(store: S3ObjectStore, retainMs = 3000): Promise<ObjectLockProbe> {
+  const { client } = store;
+  const bucket = store.bucketName;
+  const key = store.fullKey(`opencbr-lock-probe/${Date.now().toString(36)}-${process.pid}`);
+  const body = Buffer.from('opencbr object lock probe');
+  const until = new Date(Date.now() + retainMs);
+  let versionId: string | undefined;
+  try {
+    const out = await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentMD5: createHash('md5').update(body).digest('base64'),
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: until,
+      }),
+    );
+    versionId = out.VersionId;
+  } catch (e) {
+    return { enforced: false, reason: `a put with COMPLIANCE retention was refused: ${describe(e)}` };
+  }
+  if (!versionId) return { enforced: false, reason: 'the bucket is not versioned (no VersionId)' };
+  try {
+    await client.send(
+      new PutObjectRetentionCommand({
+        Bucket: bucket,
+        Key: key,
+        VersionId: versionId,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(Date.now() - 60_000) },
+      }),
+    );
+    return { enforced: false, reason: 'cutting a COMPLIANCE retention was accepted' };
+  } catch {
+    // Refused, as it must be.
+  }
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return { enforced: false, reason: 'deleting a version under COMPLIANCE retention was accepted' };
+  } catch {
+    // Refused, as it must be.
+  }
+  return { enforced: true, reason: 'delete and retention cut of a locked version were refused' };
+}
+
+function describe(e: unknown): string {
+  const err = e as { name?: string; message?: string };
+  return `${err?.name ?? 'error'}: ${err?.message ?? String(e)}`;
+}
+
 /** The S3 client settings every opencbr store needs on S3-compatible servers (Ceph RGW, and AWS itself). */
 export function makeS3Client(opts: Omit<S3StoreOptions, 'bucket' | 'client'>): S3Client {
   const client = new S3Client({
@@ -192,12 +269,13 @@ export function makeS3Client(opts: Omit<S3StoreOptions, 'bucket' | 'client'>): S
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 120_000, connectionTimeout: 10_000 },
   });
-  // DeleteObjects must carry Content-MD5 (AWS and Swift require it; RGW accepts it); the SDK sends a CRC instead.
+  // DeleteObjects and Object Lock calls must carry Content-MD5 (AWS and Swift require it; RGW accepts it); the SDK
+  // sends a CRC instead.
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const req = args.request as { headers?: Record<string, string>; body?: unknown };
       if (
-        context.commandName === 'DeleteObjectsCommand' &&
+        MD5_COMMANDS.has(context.commandName ?? '') &&
         req.headers &&
         !req.headers['content-md5'] &&
         (typeof req.body === 'string' || req.body instanceof Uint8Array)

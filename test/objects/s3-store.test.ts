@@ -9,6 +9,7 @@ import {
   S3ObjectStore,
   TransientStoreError,
   makeS3Client,
+  probeObjectLock,
 } from '../../src/objects/index.js';
 import { closeTestS3Clients, s3Skip, testS3Bucket, testS3Store, trackS3Client } from '../support/s3.js';
 import { objectStoreConformance } from './store-conformance.js';
@@ -85,5 +86,21 @@ describe('S3ObjectStore specifics', s3Skip, () => {
     await assert.rejects(down.get('k'), TransientStoreError);
     const badKey = testS3Store().store;
     await assert.rejects(badKey.deleteMany(['ok', '../bad']), PermanentStoreError);
+  });
+});
+
+describe('Object Lock probe', s3Skip, () => {
+  it('finds the lock enforced on an Object Lock bucket and not on a plain one', async () => {
+    const lockBucket = process.env.OPENCBR_TEST_S3_LOCK_BUCKET;
+    assert.ok(lockBucket, 'scripts/start-ceph-rgw.sh prints OPENCBR_TEST_S3_LOCK_BUCKET');
+    const client = trackS3Client(makeS3Client({ endpoint: process.env.OPENCBR_S3_ENDPOINT }));
+    const locked = await probeObjectLock(
+      new S3ObjectStore({ bucket: lockBucket, prefix: 'probe', client }),
+      1000,
+    );
+    assert.equal(locked.enforced, true, locked.reason);
+    const plain = await probeObjectLock(testS3Store().store, 1000);
+    assert.equal(plain.enforced, false);
+    assert.match(plain.reason, /COMPLIANCE retention was refused/);
   });
 });
