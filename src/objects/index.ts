@@ -1,6 +1,6 @@
 export * from './errors.js';
 export { FsObjectStore } from './fs-store.js';
-export { RetryingObjectStore, type RetryOptions } from './retry.js';
+export { RetryingObjectStore, type RetryOptions, retryTransient } from './retry.js';
 export * from './types.js';
 export {
   S3ObjectStore,

@@ -7,8 +7,29 @@ export interface RetryOptions {
 }
 
 /**
- * Retries operations that failed with a TransientStoreError, with exponential backoff and full jitter (so that
- * nodes throttled together do not retry together). Wraps any store.
+ * Runs `fn` until it succeeds, fails with anything but a TransientStoreError, or `attempts` tries have failed;
+ * exponential backoff with jitter (half fixed, half random) so that nodes throttled together spread out.
+ */
+export async function retryTransient<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
+  const attempts = opts.attempts ?? 5;
+  const base = opts.baseDelayMs ?? 100;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn(i);
+    } catch (e) {
+      if (!(e instanceof TransientStoreError) || i >= attempts) throw e;
+      const cap = base * 2 ** (i - 1);
+      await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
+    }
+  }
+}
+
+/**
+ * Retries operations that failed with a TransientStoreError (retryTransient). Wraps any store. A list cannot be
+ * resumed generically: stores retry their own pages (S3ObjectStore does).
  */
 export class RetryingObjectStore implements ObjectStore {
   private readonly attempts: number;
@@ -22,16 +43,8 @@ export class RetryingObjectStore implements ObjectStore {
     this.baseDelayMs = opts.baseDelayMs ?? 100;
   }
 
-  private async retry<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await fn(i);
-      } catch (e) {
-        if (!(e instanceof TransientStoreError) || i >= this.attempts) throw e;
-        const cap = this.baseDelayMs * 2 ** (i - 1);
-        await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * (cap / 2)));
-      }
-    }
+  private retry<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+    return retryTransient(fn, { attempts: this.attempts, baseDelayMs: this.baseDelayMs });
   }
 
   put(key: string, data: Uint8Array, options?: PutOptions): Promise<void> {

@@ -18,6 +18,7 @@ import {
   PermanentStoreError,
   TransientStoreError,
 } from './errors.js';
+import { retryTransient } from './retry.js';
 import { type ByteRange, type ObjectInfo, type ObjectStore, type PutOptions, isValidKey } from './types.js';
 
 export interface S3StoreOptions {
@@ -133,18 +134,21 @@ export class S3ObjectStore implements ObjectStore {
       throw new PermanentStoreError(`invalid prefix: ${JSON.stringify(prefix)}`);
     let token: string | undefined;
     do {
-      let page: ListObjectsV2CommandOutput;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: this.base + prefix,
-            ContinuationToken: token,
-          }),
-        );
-      } catch (e) {
-        throw classify(e, prefix);
-      }
+      const from = token;
+      // A page is retried here: RetryingObjectStore cannot resume an iteration half way.
+      const page: ListObjectsV2CommandOutput = await retryTransient(async () => {
+        try {
+          return await this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: this.base + prefix,
+              ContinuationToken: from,
+            }),
+          );
+        } catch (e) {
+          throw classify(e, prefix);
+        }
+      });
       for (const o of page.Contents ?? []) {
         if (!o.Key?.startsWith(this.base)) continue;
         const key = o.Key.slice(this.base.length);

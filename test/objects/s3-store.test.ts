@@ -68,6 +68,28 @@ describe('S3ObjectStore specifics', s3Skip, () => {
     );
   });
 
+  it('a list page that fails with a 503 is retried', async () => {
+    const { store } = testS3Store();
+    await store.put('l/1', Buffer.from('1'));
+    let failed = 0;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ListObjectsV2Command' && failed++ === 0) {
+          throw Object.assign(new Error('Service Unavailable'), {
+            name: 'ServiceUnavailable',
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'failFirstList' },
+    );
+    const seen: string[] = [];
+    for await (const o of store.list('l/')) seen.push(o.key);
+    assert.deepEqual(seen, ['l/1']);
+    assert.equal(failed, 2, 'the failed page was asked for again');
+  });
+
   it('classifies errors: no such bucket is permanent, an unreachable server transient', async () => {
     const noBucket = new S3ObjectStore({
       bucket: 'opencbr-no-such-bucket',
