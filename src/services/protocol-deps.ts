@@ -14,6 +14,7 @@ import type { CheckpointService } from './checkpoints.js';
 import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
 import type { OperationLogService } from './oplogs.js';
+import type { PolicyService } from './policies.js';
 import type { VaultService } from './vaults.js';
 
 /** What an engine offers beyond the services' port: the listing of a vault's backups (record import). */
@@ -26,6 +27,8 @@ export interface ProtocolDeps {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  /** CBR's backup policies: HSS's backup policies are these, bound to its protection vaults. */
+  policies: PolicyService;
   /** CBR's repositories, for the reads the CBR services do not offer (the vault a resource is in). */
   cbr: CbrRepositories;
   cinder: CinderRecords;
@@ -51,6 +54,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: CheckpointService;
     backups: BackupService;
     operationLogs: OperationLogService;
+    policies: PolicyService;
     cinderRecords: CinderRecords;
     hssRecords: HssRecords;
     cbrRepositories: CbrRepositories;
@@ -60,6 +64,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     !s.checkpoints ||
     !s.backups ||
     !s.operationLogs ||
+    !s.policies ||
     !s.cinderRecords ||
     !s.hssRecords ||
     !s.cbrRepositories
@@ -71,6 +76,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: s.checkpoints,
     backups: s.backups,
     operationLogs: s.operationLogs,
+    policies: s.policies,
     cbr: s.cbrRepositories,
     cinder: s.cinderRecords,
     hss: s.hssRecords,
