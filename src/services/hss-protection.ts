@@ -145,7 +145,11 @@ async function leaveVault(
 }
 
 /** The protection rows of the hosts, all of them checked before any is changed. */
-async function protectedHosts(deps: ProtocolDeps, projectId: string, hostIds: string[]): Promise<ProtectedHost[]> {
+async function protectedHosts(
+  deps: ProtocolDeps,
+  projectId: string,
+  hostIds: string[],
+): Promise<ProtectedHost[]> {
   if (hostIds.length === 0) throw invalidField('host_id_list', 'must name at least one host');
   const rows: ProtectedHost[] = [];
   for (const [i, hostId] of hostIds.entries()) {
@@ -184,7 +188,8 @@ export async function deployProtectionPolicy(
   policyId: string,
   hostIds: string[],
 ): Promise<void> {
-  if (!(await deps.hss.getProtectionPolicy(projectId, policyId))) throw missing('protection policy', policyId);
+  if (!(await deps.hss.getProtectionPolicy(projectId, policyId)))
+    throw missing('protection policy', policyId);
   const rows = await protectedHosts(deps, projectId, hostIds);
   for (const [i, row] of rows.entries()) {
     if (row.ransom_protection_status !== 'opened') {

@@ -113,7 +113,9 @@ describe('HSS backup policies are CBR policies', () => {
     // A rule CBR has and HSS's body does not spell (time points an hour apart) is enforced on HSS's update too.
     const close = await call('PUT', `/v5/${P}/backup/policy`, {
       policy_id: policyId,
-      trigger: { properties: { pattern: ['FREQ=DAILY;BYHOUR=1;BYMINUTE=00', 'FREQ=DAILY;BYHOUR=1;BYMINUTE=30'] } },
+      trigger: {
+        properties: { pattern: ['FREQ=DAILY;BYHOUR=1;BYMINUTE=00', 'FREQ=DAILY;BYHOUR=1;BYMINUTE=30'] },
+      },
     });
     assert.equal(close.status, 400);
     assert.equal(close.json.error_code, 'HSS.0001');
@@ -197,7 +199,11 @@ describe('HSS backup policies are CBR policies', () => {
     assert.equal((await call('GET', `/v3/${P}/policies/${policyId}`)).json.policy.enabled, true);
     // The schedule still runs: the next day's slot backs the host up.
     const next = await runDueCbrPolicies(protocolDeps(h.ctx), slot(1));
-    assert.equal(next.filter((x) => x.policyId === policyId && x.checkpointId).length, 1, JSON.stringify(next));
+    assert.equal(
+      next.filter((x) => x.policyId === policyId && x.checkpointId).length,
+      1,
+      JSON.stringify(next),
+    );
     await h.ctx.jobs.drain(30_000);
     assert.equal((await autoBackups()).length, 2);
   });
