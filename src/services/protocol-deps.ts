@@ -15,6 +15,7 @@ import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
 import type { Metrics } from './metrics.js';
 import type { OperationLogService } from './oplogs.js';
+import type { PolicyService } from './policies.js';
 import type { VaultService } from './vaults.js';
 
 /** What an engine offers beyond the services' port: the listing of a vault's backups (record import). */
@@ -27,6 +28,8 @@ export interface ProtocolDeps {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  /** CBR's backup policies: HSS's backup policies are these, bound to its protection vaults. */
+  policies: PolicyService;
   /** CBR's repositories, for the reads the CBR services do not offer (the vault a resource is in). */
   cbr: CbrRepositories;
   cinder: CinderRecords;
@@ -54,6 +57,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: CheckpointService;
     backups: BackupService;
     operationLogs: OperationLogService;
+    policies: PolicyService;
     cinderRecords: CinderRecords;
     hssRecords: HssRecords;
     cbrRepositories: CbrRepositories;
@@ -63,6 +67,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     !s.checkpoints ||
     !s.backups ||
     !s.operationLogs ||
+    !s.policies ||
     !s.cinderRecords ||
     !s.hssRecords ||
     !s.cbrRepositories
@@ -74,6 +79,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: s.checkpoints,
     backups: s.backups,
     operationLogs: s.operationLogs,
+    policies: s.policies,
     cbr: s.cbrRepositories,
     cinder: s.cinderRecords,
     hss: s.hssRecords,

@@ -14,6 +14,7 @@ import * as m0021 from './0021_hss_policy_runs.js';
 import * as m0022 from './0022_cinder_generated_name.js';
 import * as m0030 from './0030_signature_replay.js';
 import * as m0040 from './0040_policies.js';
+import * as m0042 from './0042_hss_policies_into_cbr.js';
 import * as m0045 from './0045_oplog_request_id.js';
 import * as m0050 from './0050_tags.js';
 
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '0022_cinder_generated_name': m0022,
   '0030_signature_replay': m0030,
   '0040_policies': m0040,
+  '0042_hss_policies_into_cbr': m0042,
   '0045_oplog_request_id': m0045,
   '0050_tags': m0050,
 };
