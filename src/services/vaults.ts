@@ -18,8 +18,8 @@ import {
   type VaultListFilter,
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
-import { thresholdCrossed } from '../domain/vault-capacity.js';
 import { checkBindRules, checkTags } from '../domain/tags.js';
+import { thresholdCrossed } from '../domain/vault-capacity.js';
 import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';

@@ -12,8 +12,8 @@ import type { CbrVaultsTable } from '../cbr-schema.js';
 import { countRows, pageOf } from '../paging.js';
 import { b01, num, rowToResource, rowToVault, vaultToRow } from './rows.js';
 import { type CbrDb, atomically } from './sql.js';
-import { vaultFigures } from './vault-figures.js';
 import { bindRulesOf, forgetTags, putTags, setBindRules, tagsOfMany } from './tags.js';
+import { vaultFigures } from './vault-figures.js';
 
 export class SqlVaultRepository implements VaultRepository {
   constructor(private readonly db: CbrDb) {}
