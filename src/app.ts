@@ -3,7 +3,12 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import cbrPlugin from './api/cbr/plugin.js';
 import cinderPlugin from './api/cinder/plugin.js';
 import {
@@ -16,6 +21,8 @@ import hssPlugin from './api/hss/plugin.js';
 import iamPlugin from './api/iam/plugin.js';
 import { openapiRouteSchema } from './api/openapi-schema.js';
 import opencbrPlugin from './api/opencbr/plugin.js';
+import opsPlugin from './api/ops/plugin.js';
+import { observeRequests, requestIdOf } from './api/ops/requests.js';
 import type { AppContext } from './context.js';
 import { AppError } from './domain/errors.js';
 import { checkRequestText, jsonTextNeedsCheck } from './domain/text-rules.js';
@@ -35,6 +42,7 @@ const PROTOCOLS: Array<{ name: string; plugin: ProtocolPlugin }> = [
   { name: 'cbr', plugin: cbrPlugin },
   { name: 'cinder', plugin: cinderPlugin },
   { name: 'hss', plugin: hssPlugin },
+  { name: 'ops', plugin: opsPlugin },
 ];
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -91,6 +99,9 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: ctx.config.bodyLimit,
+    // One line per request, written when it is answered (observeRequests), with the id it is answered with.
+    genReqId: requestIdOf,
+    logController: new LogController({ disableRequestLogging: true }),
     // Query arrays (`status=a&status=b`) and ids are parsed by the route schemas.
     // A longer path segment is a 414 in the protocol's error body (frameworkErrors).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -114,6 +125,7 @@ export function createFastify(ctx: AppContext, opts: BuildAppOptions = {}): Fast
   });
 
   app.decorateRequest('auth', null);
+  observeRequests(app as unknown as FastifyInstance, ctx);
 
   // Query strings, params and headers arrive as strings, so they are coerced to the schema's types
   // (`limit=10` → 10, a single `status=x` → ['x']); JSON bodies are not: `"name": 5` is a 400, not "5".

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** host:port pair as given in OPENCBR_LISTEN / OPENCBR_CINDER_LISTEN. */
@@ -15,8 +16,10 @@ export interface Config {
   catalogPath: string;
   /** PostgreSQL catalog (OPENCBR_CATALOG_URL, postgres://…); null = the SQLite file. */
   catalogUrl: string | null;
-  /** Filesystem object store directory inside dataDir. */
+  /** Filesystem object store directory inside dataDir (used when s3 is null). */
   objectsDir: string;
+  /** S3 object store (OPENCBR_OBJECT_STORE=s3://BUCKET[/prefix]); null = the filesystem store. */
+  s3: S3Config | null;
   masterKeyFile: string;
   /** Absolute directories under which volumes may be declared. Empty = none allowed. */
   volumeRoots: string[];
@@ -37,6 +40,23 @@ export interface Config {
   engineLeaseTtlMs: number | null;
   /** On an orderly stop, how long running jobs may finish before they are handed back to the queue. */
   jobStopGraceMs: number;
+  /**
+   * Who may read GET /metrics: with `token` (OPENCBR_METRICS_TOKEN) a matching `Authorization: Bearer` header;
+   * with `allow` (OPENCBR_METRICS_ALLOW, comma-separated client addresses, `*` for any) only those addresses.
+   * Both may be set (both must pass). Neither: loopback clients only.
+   */
+  metrics: { token: string | null; allow: string[] | null };
+}
+
+export interface S3Config {
+  bucket: string;
+  /** Key prefix inside the bucket ('' = the whole bucket). */
+  prefix: string;
+  /** OPENCBR_S3_ENDPOINT (e.g. http://127.0.0.1:7480 for Ceph RGW); null = AWS. */
+  endpoint: string | null;
+  region: string;
+  /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; null = the SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +88,45 @@ function catalogUrl(raw: string | undefined): string | null {
   return raw.trim();
 }
 
+function metricsAllow(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const list = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  for (const a of list) {
+    if (a !== '*' && isIP(a) === 0)
+      throw new ConfigError(`OPENCBR_METRICS_ALLOW: not an IP address (nor *): ${JSON.stringify(a)}`);
+  }
+  return list;
+}
+
+function s3Config(env: NodeJS.ProcessEnv): S3Config | null {
+  const raw = env.OPENCBR_OBJECT_STORE?.trim();
+  if (!raw) return null;
+  // Bucket names: 3-63 lowercase letters, digits, dots and hyphens; the prefix follows the object key rules.
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._\/-]*))?$/.exec(raw);
+  if (!m) {
+    throw new ConfigError(
+      'OPENCBR_OBJECT_STORE must be s3://BUCKET or s3://BUCKET/prefix (unset: the filesystem in the data directory)',
+    );
+  }
+  const endpoint = env.OPENCBR_S3_ENDPOINT?.trim() || null;
+  if (endpoint && !/^https?:\/\/./.test(endpoint))
+    throw new ConfigError(`OPENCBR_S3_ENDPOINT must be an http:// or https:// URL, got ${endpoint}`);
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if (!id !== !secret)
+    throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  return {
+    bucket: m[1]!,
+    prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, ''),
+    endpoint,
+    region: env.OPENCBR_S3_REGION?.trim() || 'us-east-1',
+    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : null,
+  };
+}
+
 /** Reads the configuration from environment variables; relative paths resolve against cwd. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = path.resolve(cwd, env.OPENCBR_DATA || './data');
@@ -85,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     catalogPath: path.join(dataDir, 'catalog.sqlite'),
     catalogUrl: catalogUrl(env.OPENCBR_CATALOG_URL),
     objectsDir: path.join(dataDir, 'objects'),
+    s3: s3Config(env),
     masterKeyFile: path.resolve(cwd, env.OPENCBR_MASTER_KEY_FILE || path.join(dataDir, 'master.key')),
     volumeRoots: roots,
     adminPassword: env.OPENCBR_ADMIN_PASSWORD || null,
@@ -96,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? positiveInt(env, 'OPENCBR_ENGINE_LEASE_TTL_MS', 0)
       : null,
     jobStopGraceMs: positiveInt(env, 'OPENCBR_JOB_STOP_GRACE_MS', 5000),
+    metrics: { token: env.OPENCBR_METRICS_TOKEN || null, allow: metricsAllow(env.OPENCBR_METRICS_ALLOW) },
   };
 }

@@ -15,10 +15,12 @@ import { type Engine, openEngine } from './engine/index.js';
 import { loadMasterKey } from './engine/keys.js';
 import { fsPathProbe } from './engine/volume-paths.js';
 import { JobQueue } from './jobs/queue.js';
-import { FsObjectStore, type ObjectStore } from './objects/index.js';
+import { FsObjectStore, type ObjectStore, S3ObjectStore } from './objects/index.js';
 import { cinderServiceFactory } from './services/cinder-records.js';
 import { hssServiceFactory } from './services/hss-records.js';
 import { cbrServiceFactory } from './services/index.js';
+import { Metrics } from './services/metrics.js';
+import { opsServiceFactory } from './services/ops.js';
 
 /**
  * Protocol-neutral services added by other areas (CBR: vaults, checkpoints, backups, oplogs…).
@@ -38,6 +40,8 @@ export interface AppContext {
   identity: IdentityService;
   inventory: InventoryService;
   jobs: JobQueue;
+  /** This context's Prometheus metrics (its own registry). */
+  metrics: Metrics;
   /** The data plane (src/engine); null until opened by `serve` / openContext({ engine: true }). */
   engine: Engine | null;
   services: AppServices;
@@ -51,7 +55,12 @@ export interface AppContext {
 export type ServiceFactory = (ctx: AppContext) => Promise<void> | void;
 
 /** Service factories run by openContext, in order. Other areas add theirs here (one-line edit). */
-const serviceFactories: ServiceFactory[] = [cbrServiceFactory, cinderServiceFactory, hssServiceFactory];
+const serviceFactories: ServiceFactory[] = [
+  cbrServiceFactory,
+  cinderServiceFactory,
+  hssServiceFactory,
+  opsServiceFactory,
+];
 
 export interface OpenContextOptions {
   log?: Logger;
@@ -78,9 +87,17 @@ function catalogConfig(config: Config, opts: OpenContextOptions): CatalogConfig 
   return { kind: 'sqlite', path: opts.catalogPath ?? config.catalogPath };
 }
 
-/** Which object store the configuration names: a directory of the local filesystem (S3 is the next kind). */
+/** Which object store the configuration names: an S3 bucket when OPENCBR_OBJECT_STORE is set, else the filesystem. */
 function objectStore(config: Config): ObjectStore {
-  return new FsObjectStore(config.objectsDir);
+  const s3 = config.s3;
+  if (!s3) return new FsObjectStore(config.objectsDir);
+  return new S3ObjectStore({
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    region: s3.region,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(s3.credentials ? { credentials: s3.credentials } : {}),
+  });
 }
 
 /** Opens the catalog and builds the services. Does not start workers or listen. */
@@ -127,6 +144,7 @@ export async function openContext(config: Config, opts: OpenContextOptions = {})
     identity,
     inventory,
     jobs,
+    metrics: new Metrics(),
     engine: null,
     services: {} as AppServices,
     now,

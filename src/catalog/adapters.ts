@@ -1,7 +1,7 @@
 // The catalog adapters one catalog database provides, built together so that the composition root picks a
 // catalog in one place: SQLite (embedded, one node) or PostgreSQL (shared by several nodes), the same set over
 // each one's Kysely dialect; the read cache wraps the SQLite catalog only.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { InventoryStore } from '../domain/inventory.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
 import type { CinderRepository } from '../domain/ports/cinder.js';
@@ -35,6 +35,8 @@ export interface CatalogAdapters {
   inventory: InventoryStore;
   /** Commands' transactions; `onJobsCommitted` is set once the job queue exists. */
   unitOfWork(onJobsCommitted: () => void): UnitOfWork;
+  /** One trivial query: throws when the catalog cannot be reached (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,9 @@ export function sqlCatalogAdapters(db: Kysely<Database>, clock: Clock): CatalogA
     identity: new SqlIdentityStore(db),
     inventory: new SqlInventoryStore(db),
     unitOfWork: (onJobsCommitted) => new SqlUnitOfWork(db, clock, onJobsCommitted),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
     close: () => db.destroy(),
   };
 }

@@ -2,13 +2,14 @@
 // same BackupRepository port, so the repository itself stays cache-free and other catalogs (PostgreSQL, shared
 // by several nodes) simply do not wrap theirs.
 import type { CompiledQuery, Kysely } from 'kysely';
-import type { Backup, BackupFilter, BackupPage, BackupStatus } from '../domain/cbr-model.js';
+import type { Backup, BackupFilter, BackupPage, BackupStatus, ResourceKind } from '../domain/cbr-model.js';
 import {
   type BackupList,
   type BackupPatch,
   type BackupRepository,
   type BackupTree,
   MarkerNotFoundError,
+  type ResourceUsage,
 } from '../domain/ports/cbr-repositories.js';
 import type { CbrBackupsTable } from './cbr-schema.js';
 import { type SqliteReadAccess, sqliteReadAccess } from './db.js';
@@ -185,6 +186,9 @@ export class CachedBackupRepository implements BackupRepository {
   }
   dependants(ids: string[]): Promise<Backup[]> {
     return this.inner.dependants(ids);
+  }
+  storageUsage(projectId: string, f: { resourceId?: string; kind?: ResourceKind }): Promise<ResourceUsage[]> {
+    return this.inner.storageUsage(projectId, f);
   }
 }
 

@@ -39,6 +39,8 @@ export interface CbrVaultResourcesTable {
   protect_status: string;
   exclude_volumes: string;
   created_at: string;
+  /** 1 while automatic backups skip the resource (SetVaultResource suspend; migration 0013). */
+  suspended: number;
 }
 
 export interface CbrCheckpointsTable {
@@ -119,6 +121,8 @@ export interface CbrOperationLogsTable {
   progress: number;
   error_code: string | null;
   error_message: string | null;
+  /** The API request that started the operation (migration 0045); null for older rows and scheduled runs. */
+  request_id?: string | null;
 }
 
 export interface CbrTables {

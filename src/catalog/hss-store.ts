@@ -1,12 +1,7 @@
-// Persistence of the HSS ransomware view: protected hosts, ransomware protection policies and the backup
-// policies of protection vaults. Vaults and backups themselves are CBR's rows.
+// Persistence of the HSS ransomware view: protected hosts and ransomware protection policies. Vaults, backups and
+// the backup policies of protection vaults are CBR's rows.
 import type { Kysely } from 'kysely';
-import type {
-  BackupPolicyRow,
-  HssRepository,
-  ProtectedHost,
-  ProtectionPolicyRow,
-} from '../domain/ports/hss.js';
+import type { HssRepository, ProtectedHost, ProtectionPolicyRow } from '../domain/ports/hss.js';
 import { countThenPage } from './paging.js';
 import type { Database } from './schema.js';
 
@@ -106,94 +101,6 @@ export class HssStore implements HssRepository {
     if (f.name !== undefined) q = q.where('policy_name', 'like', `%${f.name.replace(/[\\%_]/g, '')}%`);
     if (f.id !== undefined) q = q.where('id', '=', f.id);
     if (f.os !== undefined) q = q.where('operating_system', '=', f.os);
-    return countThenPage(q, f);
-  }
-
-  // ---- backup policies
-
-  async insertBackupPolicy(p: BackupPolicyRow): Promise<void> {
-    await this.db.insertInto('hss_backup_policies').values(p).execute();
-  }
-
-  async updateBackupPolicy(p: BackupPolicyRow): Promise<void> {
-    const { id, project_id, created_at, ...rest } = p;
-    await this.db
-      .updateTable('hss_backup_policies')
-      .set(rest)
-      .where('id', '=', id)
-      .where('project_id', '=', project_id)
-      .execute();
-  }
-
-  async getBackupPolicy(projectId: string, id: string): Promise<BackupPolicyRow | null> {
-    const r = await this.db
-      .selectFrom('hss_backup_policies')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return r ?? null;
-  }
-
-  async backupPolicyOfVault(projectId: string, vaultId: string): Promise<BackupPolicyRow | null> {
-    const r = await this.db
-      .selectFrom('hss_backup_policies')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('vault_id', '=', vaultId)
-      .orderBy('updated_at', 'desc')
-      .executeTakeFirst();
-    return r ?? null;
-  }
-
-  /** Binds a policy to a vault; a vault has at most one policy, so any other one is unbound. */
-  async associateBackupPolicy(
-    projectId: string,
-    policyId: string,
-    vaultId: string,
-    now: string,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('hss_backup_policies')
-        .set({ vault_id: null, updated_at: now })
-        .where('project_id', '=', projectId)
-        .where('vault_id', '=', vaultId)
-        .where('id', '!=', policyId)
-        .execute();
-      await tx
-        .updateTable('hss_backup_policies')
-        .set({ vault_id: vaultId, updated_at: now })
-        .where('project_id', '=', projectId)
-        .where('id', '=', policyId)
-        .execute();
-    });
-  }
-
-  /** Every enabled policy bound to a vault, all projects (the policy runner's work list). */
-  async enabledBoundPolicies(): Promise<BackupPolicyRow[]> {
-    return this.db
-      .selectFrom('hss_backup_policies')
-      .selectAll()
-      .where('enabled', '=', 1)
-      .where('vault_id', 'is not', null)
-      .execute();
-  }
-
-  /** Claims a schedule slot: true for exactly one caller per (policy, slot). */
-  async claimSlot(id: string, previous: string | null, slot: string): Promise<boolean> {
-    let q = this.db.updateTable('hss_backup_policies').set({ last_run_at: slot }).where('id', '=', id);
-    q = previous === null ? q.where('last_run_at', 'is', null) : q.where('last_run_at', '=', previous);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  async listBackupPolicies(
-    projectId: string,
-    f: { id?: string; limit: number; offset: number },
-  ): Promise<{ items: BackupPolicyRow[]; count: number }> {
-    let q = this.db.selectFrom('hss_backup_policies').where('project_id', '=', projectId);
-    if (f.id !== undefined) q = q.where('id', '=', f.id);
     return countThenPage(q, f);
   }
 }

@@ -115,12 +115,23 @@ export class SqlInventoryStore implements InventoryStore {
   }
 
   async deleteVolume(projectId: string, id: string): Promise<boolean> {
-    const r = await this.db
-      .deleteFrom('volumes')
-      .where('project_id', '=', projectId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .deleteFrom('volumes')
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      // A forgotten volume's tags go with it (a later volume never inherits them).
+      const deleted = Number(r.numDeletedRows) > 0;
+      if (deleted) {
+        await trx
+          .deleteFrom('cbr_tags')
+          .where('resource_kind', '=', 'volume')
+          .where('resource_id', '=', id)
+          .execute();
+      }
+      return deleted;
+    });
   }
 
   async updateVolumeSize(id: string, size: number, at: string): Promise<void> {
@@ -226,11 +237,21 @@ export class SqlInventoryStore implements InventoryStore {
   }
 
   async deleteServer(projectId: string, id: string): Promise<boolean> {
-    const r = await this.db
-      .deleteFrom('servers')
-      .where('project_id', '=', projectId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .deleteFrom('servers')
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const deleted = Number(r.numDeletedRows) > 0;
+      if (deleted) {
+        await trx
+          .deleteFrom('cbr_tags')
+          .where('resource_kind', '=', 'server')
+          .where('resource_id', '=', id)
+          .execute();
+      }
+      return deleted;
+    });
   }
 }

@@ -7,6 +7,7 @@ import type { InventoryTables } from './inventory-tables.js';
 import type { JobTables } from './jobs-tables.js';
 import type { MemberTables } from './member-tables.js';
 import type { PolicyTables } from './policy-tables.js';
+import type { TagTables } from './tag-tables.js';
 
 export interface Database
   extends IdentityTables,
@@ -15,4 +16,5 @@ export interface Database
     CbrTables,
     CinderHssTables,
     PolicyTables,
+    TagTables,
     MemberTables {}

@@ -6,7 +6,7 @@ import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { type AppContext, openContext } from '../context.js';
 import { type Scheduler, startScheduler } from '../jobs/scheduler.js';
-import { runDuePolicies } from '../services/policy-runs.js';
+import { runDueCbrPolicies } from '../services/policy-runs.js';
 import { protocolDeps } from '../services/protocol-deps.js';
 
 /** How often the serving process looks for due backup policy slots (a slot is a whole minute). */
@@ -66,7 +66,7 @@ export async function startServer(
       name: 'backup policy',
       everyMs: POLICY_PASS_MS,
       now: ctx.now,
-      pass: (now) => runDuePolicies(protocolDeps(ctx), now),
+      pass: (now) => runDueCbrPolicies(protocolDeps(ctx), now),
       log,
     });
     closers.push(() => policies.stop());

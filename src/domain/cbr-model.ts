@@ -1,5 +1,6 @@
 // Domain model of vaults, checkpoints, backups and operation logs: plain camelCase types, no I/O.
 // Wire names live only in src/api/*; mappers convert from these.
+import type { Tag } from './tags.js';
 
 export type ResourceKind = 'server' | 'volume';
 
@@ -43,7 +44,8 @@ export type ChargingMode = 'post_paid' | 'pre_paid';
 export type ImageType = 'backup' | 'replication';
 
 /** `verify` is opencbr's own (a backup read back and checked), shown by its /opencbr/v1 operation logs. */
-export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete' | 'verify';
+/** `vault_threshold`: used space crossed the vault's `threshold` (opencbr's event; CBR has no such type). */
+export type OperationType = 'backup' | 'restore' | 'delete' | 'vault_delete' | 'verify' | 'vault_threshold';
 export type OperationStatus = 'success' | 'skipped' | 'failed' | 'running' | 'timeout' | 'waiting';
 
 export interface VaultResource {
@@ -56,6 +58,8 @@ export interface VaultResource {
   excludeVolumes: string[];
   backupCount: number;
   backupBytes: number;
+  /** Automatic (policy) backups skip the resource until it is unsuspended (SetVaultResource). */
+  suspended?: boolean;
 }
 
 export interface Vault {
@@ -83,6 +87,9 @@ export interface Vault {
   createdAt: string;
   updatedAt: string;
   resources: VaultResource[];
+  tags: Tag[];
+  /** auto_bind takes new or newly tagged resources carrying one of these tags (none: any resource). */
+  bindRules: Tag[];
 }
 
 export interface CheckpointResource {
@@ -187,6 +194,8 @@ export interface OperationLog {
   errorMessage: string | null;
   /** The policy whose schedule started the operation (automatic backups), else null. */
   policyId: string | null;
+  /** The API request that started the operation (its X-Request-Id); null for scheduled and internal runs. */
+  requestId?: string | null;
 }
 
 export type SortKey = 'created_at' | 'updated_at' | 'name' | 'status' | 'protected_at' | 'id';

@@ -96,6 +96,8 @@ export function newVault(fields: NewVault): Vault {
     availabilityZone: null,
     updatedAt: fields.createdAt,
     resources: [],
+    tags: [],
+    bindRules: [],
     ...fields,
   };
 }

@@ -87,6 +87,12 @@ export const ERRORS = {
   },
 
   // CBR core (spec "useful mapping for the core")
+  // CBR's order and charge-mode calls: opencbr charges nothing, so there is no order to create or change.
+  billing_unsupported: {
+    status: 400,
+    message: 'opencbr has no billing: vaults are not charged and there are no orders.',
+    cbr: 'BackupService.6109',
+  },
   vault_not_found: { status: 404, message: 'The vault does not exist.', cbr: 'BackupService.6105' },
   vault_exists: { status: 400, message: 'The vault already exists.', cbr: 'BackupService.6106' },
   vault_capacity_exceeded: {
@@ -120,6 +126,12 @@ export const ERRORS = {
     message: 'The resource has been associated with a vault.',
     cbr: 'BackupService.6103',
   },
+  tag_limit: {
+    status: 400,
+    message: 'The maximum number of tags has been reached for the resource.',
+    cbr: 'BackupService.6600',
+  },
+  tag_not_found: { status: 404, message: 'The key does not exist.', cbr: 'BackupService.6601' },
   restore_wrong_state: {
     status: 400,
     message: 'Restoration is not allowed in the current backup status.',

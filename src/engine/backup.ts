@@ -91,6 +91,8 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
     const hinted = parent && req.changedExtents ? changedBitmap(req.changedExtents, size, chunkCount) : null;
 
     const stats = { bytesRead: 0, newChunks: 0, storedBytes: 0, objectCount: 0 };
+    // Not in the manifest's stats (a format fact): only the caller's compression figure needs it.
+    let newChunkBytes = 0;
     const pending = new Set<string>(); // ids written by this backup whose pack is not durable yet
     const packs = new PackWriter(ctx, async (packId, packSize, entries) => {
       await ctx.index.addPack(packId, packSize, entries);
@@ -222,6 +224,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
           packs.add(v.b.subarray(off, off + blen), flags, members);
         }
         stats.newChunks += toSeal.length;
+        for (const i of toSeal) newChunkBytes += lens[i]!;
         await packs.backpressure();
       }
       return out;
@@ -338,6 +341,7 @@ export async function runBackup(ctx: VaultContext, req: BackupRequest): Promise<
       bytesRead: stats.bytesRead,
       chunkCount,
       newChunks: stats.newChunks,
+      newChunkBytes,
       storedBytes: stats.storedBytes,
       objectCount: stats.objectCount,
       incremental: parent !== null,

@@ -67,6 +67,10 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
       }
       return (await p).vault;
     },
+    async probeStore(): Promise<void> {
+      if (closed) throw new InvalidRequestError('engine is closed');
+      for await (const _ of store.list('vaults/')) break;
+    },
     async listVaults(): Promise<string[]> {
       const ids = new Set<string>();
       for await (const o of store.list('vaults/')) {

@@ -45,6 +45,8 @@ export interface BackupStats {
   bytesRead: number;
   chunkCount: number;
   newChunks: number;
+  /** Plain (uncompressed) bytes of the new chunks: over storedBytes, the compression achieved. */
+  newChunkBytes: number;
   /** Bytes newly written to the object store by this backup (packs, segments, manifest). */
   storedBytes: number;
   /** Objects newly written by this backup. */
@@ -185,5 +187,7 @@ export interface Engine {
   vault(vaultId: string): Promise<VaultEngine>;
   /** Ids of the vaults the object store holds (those with a vault key), for catalog-loss recovery. */
   listVaults(): Promise<string[]>;
+  /** One cheap call to the object store (the first entry of a listing): throws when it cannot be reached. */
+  probeStore(): Promise<void>;
   close(): Promise<void>;
 }

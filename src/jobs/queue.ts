@@ -1,6 +1,7 @@
 // Durable job queue: jobs live in the catalog (through the JobRepository port); workers in the serving process
 // take leases, heartbeat them, and on start (and periodically) recover jobs whose worker died. A command
 // enqueues in its own transaction (UnitOfWork); the queue is told once that commits (`notify`).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type {
   EnqueueOptions,
@@ -118,6 +119,9 @@ export class JobQueue {
   private tickAgain = false;
   private stopping = false;
   private readonly startHooks: Array<() => Promise<void>> = [];
+  /** Runs a function in the async context the queue was made in (see kick). */
+  private readonly detached = AsyncLocalStorage.snapshot();
+  private readonly endHooks: Array<(job: Job, status: JobStatus, ms: number) => void> = [];
 
   constructor(
     store: JobRepository,
@@ -163,6 +167,11 @@ export class JobQueue {
    */
   onStart(hook: () => Promise<void>): void {
     this.startHooks.push(hook);
+  }
+
+  /** Told after each run of a job in this process: the status its row was left in and the run's wall time. */
+  onJobEnd(hook: (job: Job, status: JobStatus, ms: number) => void): void {
+    this.endHooks.push(hook);
   }
 
   /** Recovers orphans, runs the start hooks, then polls for work until stop(). */
@@ -263,7 +272,9 @@ export class JobQueue {
       this.tickAgain = true;
       return;
     }
-    void this.tick();
+    // Jobs run in the queue's own context, never in that of the request whose commit woke the queue (a
+    // request's async-local state, its request id, must not follow into the jobs of others).
+    this.detached(() => void this.tick());
   }
 
   private tick(): Promise<void> {
@@ -298,11 +309,21 @@ export class JobQueue {
       const ctrl = new AbortController();
       const entry = { ctrl, done: Promise.resolve() };
       this.running.set(id, entry);
-      entry.done = this.execute(toJob(row), ctrl).finally(() => {
-        this.running.delete(id);
-        if (this.started) this.kick();
-      });
+      const t0 = performance.now();
+      entry.done = this.execute(toJob(row), ctrl)
+        .then(() => this.ended(id, t0))
+        .finally(() => {
+          this.running.delete(id);
+          if (this.started) this.kick();
+        });
     }
+  }
+
+  private async ended(id: string, t0: number): Promise<void> {
+    if (this.endHooks.length === 0) return;
+    const ms = performance.now() - t0;
+    const row = await this.store.get(id).catch(() => null);
+    if (row) for (const hook of this.endHooks) hook(toJob(row), row.status, ms);
   }
 
   private async execute(job: Job, ctrl: AbortController): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The one storage interface the engine uses. Keys are `/`-separated relative paths of characters
- * [A-Za-z0-9._-]; no empty segments, no `.` or `..`. Implementations: FsObjectStore (now), S3 (next).
+ * [A-Za-z0-9._-]; no empty segments, no `.` or `..`. Implementations: FsObjectStore, S3ObjectStore.
  * Nothing may rely on more than this contract.
  */
 export interface ObjectInfo {
@@ -31,6 +31,8 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Removes the object; deleting an absent object succeeds. */
   delete(key: string): Promise<void>;
+  /** Optional: removes many objects in few requests (S3 DeleteObjects); same semantics as delete per key. */
+  deleteMany?(keys: string[]): Promise<void>;
   /**
    * Optional, for stores whose put leaves something behind when the process dies mid-put (a filesystem's temp
    * files): removes such leftovers under `prefix` older than `olderThanMs`, returns how many. A put still

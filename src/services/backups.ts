@@ -401,7 +401,7 @@ export class BackupService {
         if (!disk?.engineBackupId) throw new Error(`disk backup ${t.diskBackupId} has no data`);
         const v = await this.deps.inventory.getVolume(ctx.job.projectId ?? top.projectId, t.volumeId);
         let last = 0;
-        await ve.restore({
+        const restored = (await ve.restore({
           backupId: disk.engineBackupId,
           target: v.path,
           // Every target is an existing inventory volume: restoring never shrinks a larger disk (as a cloud
@@ -415,7 +415,8 @@ export class BackupService {
             const pct = ((done + p.bytesDone / (p.bytesTotal || 1)) / total) * 100;
             void this.oplogs.progress(operationLogId, Math.min(99, pct)).catch(() => undefined);
           },
-        });
+        })) as { bytesWritten?: number } | undefined;
+        this.deps.metrics?.diskRestored(restored?.bytesWritten ?? disk.volumeBytes);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         failure = `Restore of ${t.diskBackupId} to disk ${t.volumeId} failed: ${errorText(err)}`;

@@ -8,6 +8,7 @@ import type { Clock } from '../domain/ports/clock.js';
 import type { UnitOfWork } from '../domain/ports/unit-of-work.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { EnginePort } from './engine-port.js';
+import type { Metrics } from './metrics.js';
 
 export interface CbrDeps {
   /** Reads (and single writes outside a command); commands write through `uow`. */
@@ -22,6 +23,8 @@ export interface CbrDeps {
   /** The engine is opened after the services are built (serve), so it is looked up when needed. */
   engine: () => EnginePort | null;
   log?: Pick<Logger, 'warn' | 'error' | 'info'>;
+  /** Where data-plane bytes and gc runs are counted (the context's metrics). */
+  metrics?: Metrics;
   /** Writes each committed backup's catalog record into its vault (catalog-loss recovery). */
   records?: {
     backupCommitted(backupId: string): Promise<void>;

@@ -11,10 +11,11 @@ import type {
   Vault,
   VaultResource,
 } from '../domain/cbr-model.js';
-import { bytesToGb, checkpointStatusOf, disksSizeGb, serverStatusOf } from '../domain/cbr-rules.js';
+import { GIB, bytesToGb, checkpointStatusOf, disksSizeGb, serverStatusOf } from '../domain/cbr-rules.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Volume } from '../domain/inventory.js';
 import { expiryOf } from '../domain/timestamps.js';
+import { capacityError, checkpointCapacity, expandedSizeGb } from '../domain/vault-capacity.js';
 import type { Job, JobRunContext } from '../jobs/queue.js';
 import { type CbrDeps, cbrError, errorText, newId, requireEngine } from './cbr-deps.js';
 import type { VaultEnginePort } from './engine-port.js';
@@ -168,6 +169,17 @@ export class CheckpointService {
         },
         { sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: 0 },
       );
+      if (r.suspended && input.autoTrigger) {
+        skipped.push({
+          id,
+          kind: r.kind,
+          name: r.name,
+          code: 'BackupService.0001',
+          reason:
+            'The resource is suspended in this vault: automatic backups skip it until it is unsuspended.',
+        });
+        continue;
+      }
       if (restoring.has(id)) {
         skipped.push({
           id,
@@ -318,7 +330,12 @@ export class CheckpointService {
         'checkpoint.parameters.resources',
       );
     }
+    const estimate = await this.capacityEstimate(projectId, vault.id, tops, checkpoint.incremental);
     const out = await this.deps.uow.run(async (r) => {
+      // Capacity against the vault as this transaction sees it (domain/vault-capacity.ts for the rule).
+      const held = (await r.vaults.getVault(projectId, vault.id)) ?? vault;
+      const grow = checkpointCapacity(held, estimate);
+      if (grow) await r.vaults.updateVault(vault.id, { sizeGb: grow.growToGb, updatedAt: now });
       // Checked again inside the transaction: a concurrent checkpoint of the same resource commits first or not at all.
       const racing = await r.backups.resourcesBeingBackedUp(
         projectId,
@@ -348,6 +365,45 @@ export class CheckpointService {
       return made;
     });
     return { checkpoint: await this.withLiveStats(checkpoint), backups: out };
+  }
+
+  /**
+   * At commit time the vault must still hold what the disk's backup stored (another backup may have filled it
+   * since the checkpoint was accepted, or an incremental one was larger than nothing): an auto-expanding vault
+   * grows; otherwise the backup's manifest is deleted here and its chunks are left to the gc that the failure
+   * queues, so that no half-stored backup stays, and the disk fails with CBR's capacity error.
+   */
+  private async commitFits(top: Backup, d: Backup, ve: VaultEnginePort): Promise<void> {
+    const v = await this.deps.repos.vaults.getVault(top.projectId, top.vaultId);
+    if (!v) return;
+    const used = (await ve.usage()).storedBytes;
+    if (used <= v.sizeGb * GIB) return;
+    if (v.autoExpand) {
+      await this.deps.repos.vaults.updateVault(v.id, {
+        sizeGb: expandedSizeGb(v, used),
+        updatedAt: this.deps.timestamp(),
+      });
+      return;
+    }
+    await ve.deleteBackup(d.engineBackupId ?? d.id);
+    throw capacityError(v, used);
+  }
+
+  /** Bytes the new backups may store: a full backup's resource size, nothing for an incremental one. */
+  private async capacityEstimate(
+    projectId: string,
+    vaultId: string,
+    tops: Backup[],
+    incremental: boolean,
+  ): Promise<number> {
+    let bytes = 0;
+    for (const b of tops) {
+      const base = incremental
+        ? await this.deps.repos.backups.latestAvailable(projectId, vaultId, b.resourceId, true)
+        : null;
+      if (!base) bytes += b.volumeBytes;
+    }
+    return bytes;
   }
 
   private newBackup(a: {
@@ -418,6 +474,7 @@ export class CheckpointService {
     const total = disks.reduce((a, d) => a + d.volumeBytes, 0) || 1;
     let before = 0;
     let lastWrite = 0;
+    let failCode = 'BackupService.6215';
     const ve = await requireEngine(this.deps).vault(top.vaultId);
     for (const d of disks) {
       if (d.status !== 'protecting') {
@@ -467,6 +524,8 @@ export class CheckpointService {
               .catch(() => undefined);
           },
         });
+        await this.commitFits(top, d, ve);
+        this.deps.metrics?.diskBackedUp(top.vaultId, stats);
         await this.deps.repos.backups.updateBackup(d.id, {
           status: 'available',
           progress: 100,
@@ -480,6 +539,7 @@ export class CheckpointService {
         });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
+        if (isAppError(err) && err.code === 'vault_capacity_exceeded') failCode = err.cbrCode;
         await this.failDisk(
           d,
           `Backup of disk ${d.resourceName} (${d.resourceId}) failed: ${errorText(err)}`,
@@ -490,7 +550,7 @@ export class CheckpointService {
       before += d.volumeBytes;
     }
     const settled = await this.settle(top);
-    await this.vaults.refreshUsage(top.vaultId).catch(() => undefined);
+    await this.vaults.refreshUsage(top.vaultId, settled).catch(() => undefined);
     // The catalog record makes the backup recoverable by `opencbr catalog rebuild`; without it, only what
     // the manifests' labels say is.
     await this.deps.records?.backupCommitted(top.id).catch((err) => {
@@ -498,12 +558,7 @@ export class CheckpointService {
     });
     if (settled.status === 'available')
       await this.oplogs.succeed(operationLogId, { incremental: settled.incremental });
-    else
-      await this.oplogs.fail(
-        operationLogId,
-        'BackupService.6215',
-        settled.failReason ?? 'The backup failed.',
-      );
+    else await this.oplogs.fail(operationLogId, failCode, settled.failReason ?? 'The backup failed.');
     return { status: settled.status };
   }
 

@@ -10,6 +10,8 @@ export interface EngineBackupStats {
   volumeSize: number;
   bytesRead: number;
   storedBytes: number;
+  /** Plain bytes of the chunks the backup newly stored (storedBytes is what they took, compressed). */
+  newChunkBytes?: number;
   incremental: boolean;
 }
 
@@ -79,6 +81,8 @@ export interface EnginePort {
   vault(vaultId: string): Promise<VaultEnginePort>;
   /** The vaults the object store holds. */
   listVaults(): Promise<string[]>;
+  /** One cheap object-store call; throws when the store cannot be reached. */
+  probeStore(): Promise<void>;
 }
 
 // The engine's chunk size is part of its format (a backup is ceil(bytes / chunk size) chunks); the services

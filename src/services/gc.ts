@@ -71,6 +71,7 @@ export async function collectGarbage(
     const code = (err as { code?: unknown }).code;
     if ((code !== 'GC_BUSY' && code !== 'NO_SPACE') || opts.deferWhenBlocked === false) throw err;
     deps.log?.warn({ vaultId, err: (err as Error).message }, 'gc deferred');
+    deps.metrics?.gcRan('deferred', 0);
     return {
       pendingObjects: 0,
       deletedObjects: 0,
@@ -84,6 +85,7 @@ export async function collectGarbage(
     .then((u) => deps.repos.vaults.setVaultUsedBytes(vaultId, u.storedBytes))
     .catch(() => undefined);
   const pendingObjects = Number(stats.pendingObjects ?? 0);
+  deps.metrics?.gcRan('done', Number(stats.deletedBytes ?? 0));
   const followUpQueued = pendingObjects > 0 ? await scheduleGc(deps, vaultId, followUpDelay(v)) : false;
   return {
     pendingObjects,

@@ -1,5 +1,5 @@
-// HSS's policies: the backup policy of a protection vault (schedule and retention, run by policy-runs.ts)
-// and the ransomware protection policies hosts are bound to. One use case per function; the HSS routes map
+// HSS's policies: the backup policy of a protection vault (a CBR policy: schedule and retention, run by
+// policy-runs.ts) and the ransomware protection policies hosts are bound to. One use case per function; the HSS routes map
 // their wire shapes to these and the errors to HSS's body.
 import { randomUUID } from 'node:crypto';
 import {
@@ -9,8 +9,9 @@ import {
 } from '../domain/backup-policy.js';
 import type { Vault } from '../domain/cbr-model.js';
 import { AppError, invalidField, isAppError } from '../domain/errors.js';
-import { spacedSeconds } from '../domain/timestamps.js';
-import type { BackupPolicyRow, ProtectionPolicyRow } from './hss-records.js';
+import { type Policy, checkPolicyDefinition, checkPolicyPatterns } from '../domain/policy.js';
+import type { ProtectionPolicyRow } from './hss-records.js';
+import type { PolicyCreateInput, PolicyUpdateInput } from './policies.js';
 import type { ProtocolDeps } from './protocol-deps.js';
 
 /** HSS answers every missing record alike (HSS.0011), naming what is missing. */
@@ -34,27 +35,44 @@ export async function serverVault(
 }
 
 // -------------------------------------------------------------------- backup policies
+// HSS's backup policies are CBR's backup policies: the policy of a protection vault is the vault's
+// backup_policy_id, changed through PolicyService and run by CBR's one scheduler (policy-runs.ts).
 
-export async function getBackupPolicy(
-  deps: ProtocolDeps,
-  projectId: string,
-  id: string,
-): Promise<BackupPolicyRow> {
-  const p = await deps.hss.getBackupPolicy(projectId, id);
-  if (!p) throw missing('backup policy', id);
+/** A backup policy of the project, as HSS names a missing one. */
+export async function getBackupPolicy(deps: ProtocolDeps, projectId: string, id: string): Promise<Policy> {
+  const p = await deps.cbr.policies.getPolicy(projectId, id);
+  if (!p || p.operationType !== 'backup') throw missing('backup policy', id);
   return p;
 }
 
+/** The backup policy a vault runs (its CBR binding), if any. */
+export async function policyOfVault(deps: ProtocolDeps, vault: Vault): Promise<Policy | null> {
+  return vault.backupPolicyId ? deps.cbr.policies.getPolicy(vault.projectId, vault.backupPolicyId) : null;
+}
+
 /** The policy of the vault HSS protects hosts with (the vault of the most recently protected host). */
-export async function protectionVaultPolicy(deps: ProtocolDeps, projectId: string): Promise<BackupPolicyRow> {
+export async function protectionVaultPolicy(deps: ProtocolDeps, projectId: string): Promise<Policy> {
   const hosts = (await deps.hss.hostsOf(projectId))
     .filter((h) => h.vault_id && h.backup_protection_status === 'opened')
     .sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1));
   const vaultId = hosts[0]?.vault_id;
   if (!vaultId) throw missing('protection vault of project', projectId);
-  const p = await deps.hss.backupPolicyOfVault(projectId, vaultId);
+  const vault = await deps.cbr.vaults.getVault(projectId, vaultId);
+  const p = vault ? await policyOfVault(deps, vault) : null;
   if (!p) throw missing('backup policy of vault', vaultId);
   return p;
+}
+
+/** One page of the project's backup policies, newest first (`id`: that one only). */
+export async function listBackupPolicies(
+  deps: ProtocolDeps,
+  projectId: string,
+  f: { id?: string; offset: number; limit: number },
+): Promise<{ items: Policy[]; count: number }> {
+  const all = (await deps.cbr.policies.listPolicies(projectId, 'backup'))
+    .filter((p) => f.id === undefined || p.id === f.id)
+    .reverse();
+  return { items: all.slice(f.offset, f.offset + f.limit), count: all.length };
 }
 
 export interface BackupPolicyChange {
@@ -63,29 +81,30 @@ export interface BackupPolicyChange {
   patterns?: string[];
 }
 
-/** Changes what is given; the definition and patterns are checked first (fields named as HSS's body). */
+/**
+ * Changes what is given, as a CBR UpdatePolicy (the same rules, vault lock included): HSS's own checks come
+ * first so that a refusal names the field as HSS's body does.
+ */
 export async function updateBackupPolicy(
   deps: ProtocolDeps,
   projectId: string,
   id: string,
   change: BackupPolicyChange,
 ): Promise<void> {
-  const p = await getBackupPolicy(deps, projectId, id);
-  const next = { ...p, updated_at: deps.timestamp() };
-  if (change.enabled !== undefined) next.enabled = change.enabled ? 1 : 0;
+  await getBackupPolicy(deps, projectId, id);
+  const input: PolicyUpdateInput = {};
+  if (change.enabled !== undefined) input.enabled = change.enabled;
   if (change.operationDefinition !== undefined) {
-    next.operation_definition_json = JSON.stringify(
-      checkOperationDefinition('operation_definition', change.operationDefinition),
-    );
+    input.definition = checkOperationDefinition('operation_definition', change.operationDefinition);
   }
   if (change.patterns !== undefined) {
     checkSchedulePatterns('trigger.properties.pattern', change.patterns);
-    next.pattern_json = JSON.stringify(change.patterns);
+    input.patterns = change.patterns;
   }
-  await deps.hss.updateBackupPolicy(next);
+  await deps.policies.update(projectId, id, input).catch(asMissing('backup policy', id));
 }
 
-/** Binds the policy to a server vault (a vault has one policy; the policy moves if it had another vault). */
+/** Binds the policy to a server vault, as CBR's AssociateVaultPolicy (the vault's previous policy is replaced). */
 export async function associateBackupPolicy(
   deps: ProtocolDeps,
   projectId: string,
@@ -94,7 +113,7 @@ export async function associateBackupPolicy(
 ): Promise<void> {
   await serverVault(deps, projectId, vaultId, 'vault_id');
   await getBackupPolicy(deps, projectId, policyId);
-  await deps.hss.associateBackupPolicy(projectId, policyId, vaultId, deps.timestamp());
+  await deps.policies.associate(projectId, vaultId, [policyId]).catch(asMissing('backup policy', policyId));
 }
 
 export interface NewBackupCycle {
@@ -104,26 +123,19 @@ export interface NewBackupCycle {
 }
 
 /**
- * The row of a new, unbound backup policy from a protection request's backup cycle, checked (fields named as
- * in that body); the caller stores it once the rest of its request is checked too.
+ * A new backup policy from a protection request's backup cycle, checked by HSS's field names and by every CBR
+ * policy rule, so that creating it (PolicyService.create) cannot fail once the rest of the request is checked.
  */
-export function newBackupPolicy(projectId: string, cycle: NewBackupCycle, now: string): BackupPolicyRow {
+export function newBackupPolicy(cycle: NewBackupCycle): PolicyCreateInput {
   checkSchedulePatterns('backup_cycle.trigger.properties.pattern', cycle.patterns);
   const def = checkOperationDefinition('backup_cycle.operation_definition', cycle.operationDefinition);
-  const id = randomUUID();
+  checkPolicyPatterns(cycle.patterns);
   return {
-    id,
-    project_id: projectId,
-    name: `hss-backup-policy-${id.slice(0, 8)}`,
-    enabled: cycle.enabled === false ? 0 : 1,
-    vault_id: null,
-    operation_definition_json: JSON.stringify(def),
-    pattern_json: JSON.stringify(cycle.patterns),
-    trigger_id: randomUUID(),
-    start_time: spacedSeconds(now),
-    last_run_at: null,
-    created_at: now,
-    updated_at: now,
+    name: `hss-backup-policy-${randomUUID().slice(0, 8)}`,
+    operationType: 'backup',
+    enabled: cycle.enabled !== false,
+    definition: checkPolicyDefinition(def),
+    patterns: cycle.patterns,
   };
 }
 
@@ -132,16 +144,24 @@ export async function listServerVaults(
   deps: ProtocolDeps,
   projectId: string,
   f: { name?: string; id?: string; offset: number; limit: number },
-): Promise<{ items: Array<{ vault: Vault; policy: BackupPolicyRow | null }>; count: number }> {
+): Promise<{ items: Array<{ vault: Vault; policy: Policy | null }>; count: number }> {
   const { items } = await deps.vaults.list({ projectId, objectType: 'server', limit: 100_000, offset: 0 });
   const matched = items.filter(
     (v) => (f.name === undefined || v.name.includes(f.name)) && (f.id === undefined || v.id === f.id),
   );
   const out = [];
   for (const vault of matched.slice(f.offset, f.offset + f.limit)) {
-    out.push({ vault, policy: await deps.hss.backupPolicyOfVault(projectId, vault.id) });
+    out.push({ vault, policy: await policyOfVault(deps, vault) });
   }
   return { items: out, count: matched.length };
+}
+
+/** CBR's policy_not_found, as HSS names the missing record. */
+function asMissing(what: string, id: string): (err: unknown) => never {
+  return (err) => {
+    if (isAppError(err) && err.code === 'policy_not_found') throw missing(what, id);
+    throw err;
+  };
 }
 
 // -------------------------------------------------------------------- ransomware protection policies

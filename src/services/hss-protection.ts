@@ -4,6 +4,7 @@
 import type { Backup, Vault } from '../domain/cbr-model.js';
 import { AppError, invalidField, isAppError } from '../domain/errors.js';
 import type { Server } from '../domain/inventory.js';
+import type { Policy } from '../domain/policy.js';
 import {
   type NewBackupCycle,
   type ProtectionPolicyFields,
@@ -11,9 +12,11 @@ import {
   missing,
   newBackupPolicy,
   newProtectionPolicy,
+  policyOfVault,
   serverVault,
 } from './hss-policies.js';
-import type { BackupPolicyRow, ProtectedHost, ProtectionPolicyRow } from './hss-records.js';
+import type { ProtectedHost, ProtectionPolicyRow } from './hss-records.js';
+import type { PolicyCreateInput } from './policies.js';
 import type { ProtocolDeps } from './protocol-deps.js';
 
 type OnOff = 'opened' | 'closed';
@@ -71,26 +74,28 @@ export async function openProtection(
   }
   let vault: Vault | null = null;
   let backupPolicyId: string | null = null;
-  let newBackup: BackupPolicyRow | null = null;
+  let newBackup: PolicyCreateInput | null = null;
   if (r.backup === 'opened') {
     if (r.backupPolicyId) {
       backupPolicyId = (await getBackupPolicy(deps, projectId, r.backupPolicyId)).id;
     } else if (r.cycle?.policyId) {
       backupPolicyId = (await getBackupPolicy(deps, projectId, r.cycle.policyId)).id;
     } else if (r.cycle?.patterns) {
-      newBackup = newBackupPolicy(projectId, { ...r.cycle, patterns: r.cycle.patterns }, deps.timestamp());
-      backupPolicyId = newBackup.id;
+      newBackup = newBackupPolicy({ ...r.cycle, patterns: r.cycle.patterns });
     }
     // The project's default server vault is made on first use, so it comes last of the checks.
     vault = r.vaultId
       ? await serverVault(deps, projectId, r.vaultId, 'vault_id')
       : await deps.vaults.defaultVault(projectId, 'server');
+    if (backupPolicyId || newBackup) {
+      if (vault.status !== 'available')
+        throw invalidField('vault_id', `the vault is ${vault.status}: no backup policy can be bound to it`);
+    }
   }
   if (newPolicy) await deps.hss.insertProtectionPolicy(newPolicy);
-  if (newBackup) await deps.hss.insertBackupPolicy(newBackup);
-  if (vault && backupPolicyId) {
-    await deps.hss.associateBackupPolicy(projectId, backupPolicyId, vault.id, deps.timestamp());
-  }
+  if (newBackup) backupPolicyId = (await deps.policies.create(projectId, newBackup)).policy.id;
+  // The protection vault runs the policy as any CBR vault does: its backup_policy_id, CBR's scheduler.
+  if (vault && backupPolicyId) await deps.policies.associate(projectId, vault.id, [backupPolicyId]);
   for (const h of r.hosts) {
     const now = deps.timestamp();
     const old = await deps.hss.getHost(projectId, h.hostId);
@@ -139,12 +144,12 @@ async function leaveVault(
   }
 }
 
-/** Closes ransomware and backup protection of protected hosts (all are checked first). */
-export async function closeProtection(
+/** The protection rows of the hosts, all of them checked before any is changed. */
+async function protectedHosts(
   deps: ProtocolDeps,
   projectId: string,
   hostIds: string[],
-): Promise<void> {
+): Promise<ProtectedHost[]> {
   if (hostIds.length === 0) throw invalidField('host_id_list', 'must name at least one host');
   const rows: ProtectedHost[] = [];
   for (const [i, hostId] of hostIds.entries()) {
@@ -155,17 +160,47 @@ export async function closeProtection(
       });
     rows.push(row);
   }
+  return rows;
+}
+
+/**
+ * StopProtection (`close_anti`, the only type HSS documents): closes ransomware protection only. Backup
+ * protection, the host's vault binding and the vault's schedule stay as they were: HSS sends unbinding to CBR
+ * (or to StartProtection with backup closed).
+ */
+export async function closeRansomwareProtection(
+  deps: ProtocolDeps,
+  projectId: string,
+  hostIds: string[],
+): Promise<void> {
+  for (const row of await protectedHosts(deps, projectId, hostIds)) {
+    await deps.hss.putHost({ ...row, ransom_protection_status: 'closed', updated_at: deps.timestamp() });
+  }
+}
+
+/**
+ * AssociateProtectionPolicy (`policy/deploy`): switches hosts with ransomware protection opened to another
+ * protection policy; their backup protection is not touched.
+ */
+export async function deployProtectionPolicy(
+  deps: ProtocolDeps,
+  projectId: string,
+  policyId: string,
+  hostIds: string[],
+): Promise<void> {
+  if (!(await deps.hss.getProtectionPolicy(projectId, policyId)))
+    throw missing('protection policy', policyId);
+  const rows = await protectedHosts(deps, projectId, hostIds);
+  for (const [i, row] of rows.entries()) {
+    if (row.ransom_protection_status !== 'opened') {
+      throw invalidField(
+        `host_id_list[${i}]`,
+        `host ${row.host_id} has ransomware protection ${row.ransom_protection_status}; open it first`,
+      );
+    }
+  }
   for (const row of rows) {
-    if (row.vault_id) await leaveVault(deps, projectId, row.host_id, row.vault_id);
-    await deps.hss.putHost({
-      ...row,
-      ransom_protection_status: 'closed',
-      backup_protection_status: 'closed',
-      vault_id: null,
-      backup_error_code: 0,
-      backup_error_description: null,
-      updated_at: deps.timestamp(),
-    });
+    await deps.hss.putHost({ ...row, protection_policy_id: policyId, updated_at: deps.timestamp() });
   }
 }
 
@@ -185,7 +220,7 @@ export interface ProtectedServer {
   server: Server;
   host: ProtectedHost | null;
   vault: Vault | null;
-  backupPolicy: BackupPolicyRow | null;
+  backupPolicy: Policy | null;
   protectionPolicy: ProtectionPolicyRow | null;
   availableBackups: number;
 }
@@ -215,7 +250,7 @@ export async function listProtectedServers(
     const host = rows.get(server.id) ?? null;
     const vaultId = await deps.cbr.vaults.vaultOfResource(projectId, server.id);
     const vault = vaultId ? await deps.cbr.vaults.getVault(projectId, vaultId) : null;
-    const backupPolicy = vault ? await deps.hss.backupPolicyOfVault(projectId, vault.id) : null;
+    const backupPolicy = vault ? await policyOfVault(deps, vault) : null;
     const protectionPolicy = host?.protection_policy_id
       ? await deps.hss.getProtectionPolicy(projectId, host.protection_policy_id)
       : null;

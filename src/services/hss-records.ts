@@ -1,11 +1,11 @@
-// What HSS adds to CBR: protected hosts, ransomware protection policies and the backup policies of
-// protection vaults. The HSS API and its policy runner reach them through this service, never the catalog.
+// What HSS adds to CBR: protected hosts and ransomware protection policies (a protection vault's backup policy is
+// a CBR policy). The HSS API reaches them through this service, never the catalog.
 import type { AppContext } from '../context.js';
 import type { HssRepository } from '../domain/ports/hss.js';
 
-export type { BackupPolicyRow, ProtectedHost, ProtectionPolicyRow } from '../domain/ports/hss.js';
+export type { ProtectedHost, ProtectionPolicyRow } from '../domain/ports/hss.js';
 
-/** Every HSS question the API and the runner ask: the repository port itself. */
+/** Every HSS question the API asks: the repository port itself. */
 export type HssRecords = HssRepository;
 
 declare module '../context.js' {

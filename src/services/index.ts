@@ -13,6 +13,7 @@ import { OperationLogService } from './oplogs.js';
 import { PolicyService } from './policies.js';
 import { reconcile } from './reconciler.js';
 import { type ProjectExists, SharingService } from './sharing.js';
+import { TagService } from './tags.js';
 import { recoverVaultDeleteJob, runVaultDeleteJob } from './vault-delete.js';
 import { VAULT_DELETE_JOB, type VaultDeleteJobPayload, VaultService } from './vaults.js';
 import { type VerifyJobPayload, VerifyService } from './verify.js';
@@ -27,6 +28,7 @@ export interface CbrServices {
   policies: PolicyService;
   verify: VerifyService;
   sharing: SharingService;
+  tags: TagService;
 }
 
 declare module '../context.js' {
@@ -44,6 +46,7 @@ export function createCbrServices(
   const verify = new VerifyService(deps, backups, vaults, operationLogs);
   const policies = new PolicyService(deps, vaults);
   const sharing = new SharingService(deps, vaults, projectExists);
+  const tags = new TagService(deps, vaults);
   return {
     cbrRepositories: deps.repos,
     vaults,
@@ -53,6 +56,7 @@ export function createCbrServices(
     policies,
     verify,
     sharing,
+    tags,
   };
 }
 
@@ -67,6 +71,7 @@ export function cbrServiceFactory(ctx: AppContext): void {
     jobs: ctx.jobs,
     engine: () => ctx.engine as EnginePort | null,
     log: ctx.log,
+    metrics: ctx.metrics,
   };
   deps.records = new CatalogRecords(deps, async (projectId) => {
     const p = await ctx.identity.getProject({ id: projectId }).catch(() => null);

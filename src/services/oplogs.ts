@@ -2,7 +2,9 @@ import type { Backup, OperationLog, OperationType, Vault } from '../domain/cbr-m
 import { AppError } from '../domain/errors.js';
 // Operation logs: one per job (backup, restore, delete), with status, progress and error information.
 import type { OperationLogRepository, OplogListFilter } from '../domain/ports/cbr-repositories.js';
+import { vaultCapacity } from '../domain/vault-capacity.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
+import { currentRequestId } from './request-scope.js';
 
 export class OperationLogService {
   constructor(private readonly deps: CbrDeps) {}
@@ -58,6 +60,7 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;
@@ -90,9 +93,25 @@ export class OperationLogService {
       errorCode: null,
       errorMessage: null,
       policyId: null,
+      requestId: currentRequestId(),
     };
     await oplogs.insertOplog(o);
     return o;
+  }
+
+  /** A vault's used space crossed its threshold with backup `b`'s commit: a finished log saying so. */
+  async recordThreshold(v: Vault, b: Backup): Promise<OperationLog> {
+    const o = await this.open('vault_threshold', b, v);
+    const at = this.deps.timestamp();
+    const percent = Math.floor(vaultCapacity(v).usedRatio * 100);
+    await this.deps.repos.oplogs.updateOplog(o.id, {
+      status: 'success',
+      progress: 100,
+      endedAt: at,
+      updatedAt: at,
+      errorMessage: `Vault ${v.name} uses ${percent}% of its ${v.sizeGb} GB, at or over its threshold of ${v.threshold}%.`,
+    });
+    return { ...o, status: 'success', progress: 100, endedAt: at, updatedAt: at };
   }
 
   async start(id: string, oplogs: OperationLogRepository = this.deps.repos.oplogs): Promise<void> {

@@ -13,6 +13,7 @@ import {
   refuseReplication,
 } from '../domain/policy.js';
 import type { CbrRepositories } from '../domain/ports/cbr-repositories.js';
+import { assertRetentionKeptUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, newId } from './cbr-deps.js';
 import type { VaultService } from './vaults.js';
 
@@ -122,7 +123,12 @@ export class PolicyService {
       updatedAt: this.deps.timestamp(),
     };
     await this.deps.uow.run(async (r) => {
-      if (!(await r.policies.getPolicy(projectId, id))) throw this.notFound(id);
+      const stored = await r.policies.getPolicy(projectId, id);
+      if (!stored) throw this.notFound(id);
+      // Checked in the transaction, against the stored definition: a locked vault's retention only grows.
+      const { items } = await r.vaults.listVaults({ projectId, policyId: id, limit: BOUND_MAX, offset: 0 });
+      for (const v of items)
+        assertRetentionKeptUnderLock(v, stored.definition, definition, 'policy.operation_definition');
       await r.policies.updatePolicy(next);
     });
     return this.get(projectId, id);
@@ -158,6 +164,9 @@ export class PolicyService {
     const policy = backup[0]!;
     await this.deps.uow.run(async (r) => {
       if (!(await r.policies.getPolicy(projectId, policy.id))) throw this.notFound(policy.id);
+      const cur = (await r.vaults.getVault(projectId, vault.id)) ?? vault;
+      const bound = cur.backupPolicyId ? await r.policies.getPolicy(projectId, cur.backupPolicyId) : null;
+      assertRetentionKeptUnderLock(cur, bound?.definition ?? null, policy.definition, 'policy_id');
       await r.vaults.updateVault(vault.id, { backupPolicyId: policy.id, updatedAt: this.deps.timestamp() });
     });
     return { policyId: policy.id };

@@ -1,8 +1,8 @@
-// Runs backup policies: at each due slot of an enabled policy bound to a vault, one checkpoint of the
-// vault's resources (auto-triggered, incremental), then retention (max_backups / retention_duration_days) on
-// the auto-triggered backups of that vault. A slot is claimed in the catalog first (compare-and-set on
-// last_run_at), so with several nodes each slot runs once; a node that was down runs the latest missed slot.
-// HSS backup policies and CBR policies both run here, with the same schedule, checkpoint and retention rules.
+// The one policy engine: at each due slot of an enabled backup policy bound to a vault, one checkpoint of the
+// vault's resources (auto-triggered), then retention on the auto-triggered backups of that vault. A slot is
+// claimed in the catalog first (cbr_policy_runs), so with several nodes each slot runs once; a node that was down
+// runs the latest missed slot. HSS's backup policies are CBR policies bound to its protection vaults, so they run
+// here too, by the same rules.
 import type { OperationDefinition } from '../domain/backup-policy.js';
 import { isAppError } from '../domain/errors.js';
 import { expiresBackups, retentionDoomed } from '../domain/retention.js';
@@ -18,53 +18,6 @@ export interface PolicyRunReport {
   error: string | null;
 }
 
-/** One pass over every project's policies at time `now`. */
-export async function runDuePolicies(deps: ProtocolDeps, now: Date = deps.now()): Promise<PolicyRunReport[]> {
-  const reports: PolicyRunReport[] = [];
-  for (const p of await deps.hss.enabledBoundPolicies()) {
-    let slot: Date | null;
-    try {
-      slot = latestSlotOf(JSON.parse(p.pattern_json) as string[], new Date(p.created_at), now);
-    } catch {
-      continue;
-    }
-    if (!slot) continue;
-    const slotTs = toTimestamp(slot);
-    if (p.last_run_at !== null && p.last_run_at >= slotTs) continue;
-    if (!(await deps.hss.claimSlot(p.id, p.last_run_at, slotTs))) continue;
-    const report: PolicyRunReport = {
-      policyId: p.id,
-      slot: slotTs,
-      checkpointId: null,
-      deleted: [],
-      error: null,
-    };
-    reports.push(report);
-    try {
-      const vault = await deps.vaults.get(p.project_id, p.vault_id!);
-      if (vault.resources.length > 0) {
-        const made = await deps.checkpoints.create(
-          { projectId: p.project_id },
-          { vaultId: vault.id, incremental: true, autoTrigger: true, name: `autobk_${slotTs.slice(0, 16)}` },
-        );
-        report.checkpointId = made.checkpoint.id;
-      }
-      report.deleted = await applyRetention(
-        deps,
-        p.project_id,
-        vault.id,
-        JSON.parse(p.operation_definition_json) as OperationDefinition,
-        now,
-      );
-    } catch (err) {
-      report.error = err instanceof Error ? err.message : String(err);
-      deps.log.warn({ err, policyId: p.id }, 'backup policy run failed');
-    }
-  }
-  reports.push(...(await runDueCbrPolicies(deps, now)));
-  return reports;
-}
-
 /** Every retention sweep of a vault between slots is at least this far apart (per process). */
 const SWEEP_MS = 3_600_000;
 const lastSweep = new WeakMap<ProtocolDeps, Map<string, number>>();
@@ -76,7 +29,10 @@ const lastSweep = new WeakMap<ProtocolDeps, Map<string, number>>();
  * runs after each slot and, between slots, at most hourly, so that `retention_duration_days` expires backups on
  * time. A crash between the claim and the checkpoint loses that slot: the next one runs.
  */
-async function runDueCbrPolicies(deps: ProtocolDeps, now: Date): Promise<PolicyRunReport[]> {
+export async function runDueCbrPolicies(
+  deps: ProtocolDeps,
+  now: Date = deps.now(),
+): Promise<PolicyRunReport[]> {
   const reports: PolicyRunReport[] = [];
   const sweeps = lastSweep.get(deps) ?? new Map<string, number>();
   lastSweep.set(deps, sweeps);
@@ -86,6 +42,7 @@ async function runDueCbrPolicies(deps: ProtocolDeps, now: Date): Promise<PolicyR
     const slotTs = slot ? toTimestamp(slot) : null;
     for (const vaultId of vaultIds) {
       const run = slotTs ? await deps.cbr.policies.claimSlot(policy.id, vaultId, slotTs) : null;
+      if (run !== null) deps.metrics?.policySlotClaimed(slot!, now);
       const swept = sweeps.get(vaultId) ?? 0;
       if (run === null && now.getTime() - swept < SWEEP_MS) continue;
       const report: PolicyRunReport = {
@@ -125,6 +82,9 @@ async function runDueCbrPolicies(deps: ProtocolDeps, now: Date): Promise<PolicyR
   }
   return reports;
 }
+
+/** The scheduler's pass (serve, tests): the one engine under the name its callers know. */
+export const runDuePolicies = runDueCbrPolicies;
 
 /** Deletes the auto-triggered backups of a vault that no retention rule keeps (domain/retention.ts). */
 async function applyRetention(

@@ -13,7 +13,9 @@ import type { BackupService } from './backups.js';
 import type { CheckpointService } from './checkpoints.js';
 import type { CinderRecords } from './cinder-records.js';
 import type { HssRecords } from './hss-records.js';
+import type { Metrics } from './metrics.js';
 import type { OperationLogService } from './oplogs.js';
+import type { PolicyService } from './policies.js';
 import type { VaultService } from './vaults.js';
 
 /** What an engine offers beyond the services' port: the listing of a vault's backups (record import). */
@@ -26,6 +28,8 @@ export interface ProtocolDeps {
   checkpoints: CheckpointService;
   backups: BackupService;
   operationLogs: OperationLogService;
+  /** CBR's backup policies: HSS's backup policies are these, bound to its protection vaults. */
+  policies: PolicyService;
   /** CBR's repositories, for the reads the CBR services do not offer (the vault a resource is in). */
   cbr: CbrRepositories;
   cinder: CinderRecords;
@@ -39,6 +43,8 @@ export interface ProtocolDeps {
   now: () => Date;
   /** Canonical timestamps from the same clock, in one order with the CBR services'. */
   timestamp: () => string;
+  /** The context's metrics (the policy runner reports its scheduling lag). */
+  metrics?: Metrics;
 }
 
 const cache = new WeakMap<AppContext, ProtocolDeps>();
@@ -51,6 +57,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: CheckpointService;
     backups: BackupService;
     operationLogs: OperationLogService;
+    policies: PolicyService;
     cinderRecords: CinderRecords;
     hssRecords: HssRecords;
     cbrRepositories: CbrRepositories;
@@ -60,6 +67,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     !s.checkpoints ||
     !s.backups ||
     !s.operationLogs ||
+    !s.policies ||
     !s.cinderRecords ||
     !s.hssRecords ||
     !s.cbrRepositories
@@ -71,6 +79,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     checkpoints: s.checkpoints,
     backups: s.backups,
     operationLogs: s.operationLogs,
+    policies: s.policies,
     cbr: s.cbrRepositories,
     cinder: s.cinderRecords,
     hss: s.hssRecords,
@@ -81,6 +90,7 @@ export function protocolDeps(ctx: AppContext): ProtocolDeps {
     log: ctx.log,
     now: () => ctx.now(),
     timestamp: timestampsOf(ctx.now),
+    metrics: ctx.metrics,
   };
   cache.set(ctx, deps);
   return deps;

@@ -2,6 +2,7 @@
 
 import { BUSY } from '../domain/backup-status.js';
 import type {
+  Backup,
   ConsistentLevel,
   ObjectType,
   ProtectType,
@@ -17,6 +18,8 @@ import {
   type VaultListFilter,
 } from '../domain/ports/cbr-repositories.js';
 import { RESOURCE_TYPES } from '../domain/resource-types.js';
+import { checkBindRules, checkTags } from '../domain/tags.js';
+import { thresholdCrossed } from '../domain/vault-capacity.js';
 import { assertDeletableUnderLock } from '../domain/vault-lock.js';
 import { type CbrDeps, cbrError, newId } from './cbr-deps.js';
 import type { OperationLogService } from './oplogs.js';
@@ -48,6 +51,9 @@ export interface VaultCreateInput {
   locked?: boolean;
   availabilityZone?: string | null;
   resources?: ResourceRef[];
+  /** Checked here (src/domain/tags.ts), as raw as the request gave them. */
+  tags?: unknown;
+  bindRules?: unknown;
 }
 
 export interface VaultUpdateInput {
@@ -59,6 +65,7 @@ export interface VaultUpdateInput {
   smnNotify?: boolean;
   threshold?: number;
   locked?: boolean;
+  bindRules?: unknown;
 }
 
 export const VAULT_DELETE_JOB = 'vault_delete';
@@ -115,6 +122,9 @@ export class VaultService {
       locked: input.locked ?? false,
       availabilityZone: input.availabilityZone ?? null,
       createdAt: now,
+      tags: input.tags === undefined ? [] : checkTags('vault.tags', input.tags),
+      bindRules:
+        input.bindRules === undefined ? [] : checkBindRules('vault.bind_rules.tags', input.bindRules),
     });
     vault.resources = await this.resolveResources(
       auth.projectId,
@@ -173,7 +183,11 @@ export class VaultService {
         'vault.locked',
       );
     }
-    await this.deps.uow.run((r) => r.vaults.updateVault(id, { ...input, updatedAt: this.deps.timestamp() }));
+    const { bindRules, ...fields } = input;
+    const rules = bindRules === undefined ? undefined : checkBindRules('vault.bind_rules.tags', bindRules);
+    await this.deps.uow.run((r) =>
+      r.vaults.updateVault(id, { ...fields, bindRules: rules, updatedAt: this.deps.timestamp() }),
+    );
     return this.get(projectId, id);
   }
 
@@ -281,18 +295,37 @@ export class VaultService {
 
   async removeResources(projectId: string, vaultId: string, ids: string[]): Promise<string[]> {
     const v = await this.get(projectId, vaultId);
+    this.requireMembers(v, ids);
+    await this.deps.uow.run((r) => r.vaults.removeResources(v.id, ids));
+    return ids;
+  }
+
+  /** SetVaultResource: suspends or resumes the automatic backups of resources of the vault. */
+  async setResourcesSuspended(
+    projectId: string,
+    vaultId: string,
+    ids: string[],
+    suspended: boolean,
+  ): Promise<string[]> {
+    const v = await this.get(projectId, vaultId);
+    this.requireMembers(v, ids);
+    const unique = [...new Set(ids)];
+    await this.deps.uow.run((r) => r.vaults.setResourcesSuspended(v.id, unique, suspended));
+    return unique;
+  }
+
+  /** Every id names a resource of the vault (BackupService.6135 names the first that does not). */
+  private requireMembers(v: Vault, ids: string[]): void {
     for (const [i, id] of ids.entries()) {
       if (!v.resources.some((r) => r.id === id)) {
         throw cbrError(
           'validation',
           'BackupService.6135',
-          `Invalid parameter resource_ids[${i}]: resource ${id} is not in vault ${vaultId}`,
+          `Invalid parameter resource_ids[${i}]: resource ${id} is not in vault ${v.id}`,
           `resource_ids[${i}]`,
         );
       }
     }
-    await this.deps.uow.run((r) => r.vaults.removeResources(v.id, ids));
-    return ids;
   }
 
   /** Total capacity (GB) and usage (MB) of the project's vaults. */
@@ -327,11 +360,18 @@ export class VaultService {
   }
 
   /** Recomputes the vault's used bytes from the object store (real stored data). */
-  async refreshUsage(vaultId: string): Promise<void> {
+  /**
+   * Sets billing.used from what the store holds; when a backup's commit takes used space across the vault's
+   * `threshold`, one `vault_threshold` operation log records it (only the crossing, not every backup above).
+   */
+  async refreshUsage(vaultId: string, committed?: Backup): Promise<void> {
     const e = this.deps.engine();
     if (!e) return;
     const u = await (await e.vault(vaultId)).usage();
+    const v = committed ? await this.deps.repos.vaults.getVault(committed.projectId, vaultId) : null;
     await this.deps.repos.vaults.setVaultUsedBytes(vaultId, u.storedBytes);
+    if (v && committed && thresholdCrossed(v, v.usedBytes, u.storedBytes))
+      await this.oplogs.recordThreshold({ ...v, usedBytes: u.storedBytes }, committed);
   }
 
   private boundError(err: unknown): unknown {

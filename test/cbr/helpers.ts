@@ -10,7 +10,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppContext, openContext } from '../../src/context.js';
 import { openEngine } from '../../src/engine/index.js';
-import { FsObjectStore } from '../../src/objects/index.js';
+import { FsObjectStore, type ObjectStore } from '../../src/objects/index.js';
 import { testCatalogEnv } from '../support/catalog.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of responses under test
@@ -47,6 +47,8 @@ export async function startHarness(
     baseDir?: string;
     /** The engine's lease TTL (default the engine's): short to see a dead process's lease go stale. */
     engineLeaseTtlMs?: number;
+    /** The engine's object store (default a filesystem store in the temp dir). */
+    store?: ObjectStore;
   } = {},
 ): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(opts.baseDir ?? os.tmpdir(), 'opencbr-cbr-'));
@@ -68,7 +70,7 @@ export async function startHarness(
   });
   if (opts.engine !== false && !ctx.engine) {
     const engine = await openEngine({
-      store: new FsObjectStore(path.join(dir, 'objects')),
+      store: opts.store ?? new FsObjectStore(path.join(dir, 'objects')),
       masterKey: { key: randomBytes(32) },
       stateDir: path.join(dir, 'engine-state'),
       workers: 0,

@@ -54,3 +54,42 @@ test('bad values are refused with the variable named', () => {
   );
   assert.throws(() => loadConfig({ OPENCBR_JOB_CONCURRENCY: 'two' }), /OPENCBR_JOB_CONCURRENCY/);
 });
+
+test('object store: s3:// with endpoint, region and keys; filesystem when unset; bad values refused', () => {
+  assert.equal(loadConfig({}, '/w').s3, null);
+  const c = loadConfig(
+    {
+      OPENCBR_OBJECT_STORE: 's3://opencbr-backups/site-a/',
+      OPENCBR_S3_ENDPOINT: 'http://127.0.0.1:7480',
+      OPENCBR_S3_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'ak',
+      AWS_SECRET_ACCESS_KEY: 'sk',
+    },
+    '/w',
+  );
+  assert.deepEqual(c.s3, {
+    bucket: 'opencbr-backups',
+    prefix: 'site-a',
+    endpoint: 'http://127.0.0.1:7480',
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'ak', secretAccessKey: 'sk' },
+  });
+  assert.deepEqual(loadConfig({ OPENCBR_OBJECT_STORE: 's3://b-1' }, '/w').s3, {
+    bucket: 'b-1',
+    prefix: '',
+    endpoint: null,
+    region: 'us-east-1',
+    credentials: null,
+  });
+  for (const bad of ['file:///x', 's3://', 's3://UPPER', 's3://b/sp ace']) {
+    assert.throws(() => loadConfig({ OPENCBR_OBJECT_STORE: bad }, '/w'), ConfigError, bad);
+  }
+  assert.throws(
+    () => loadConfig({ OPENCBR_OBJECT_STORE: 's3://bkt', OPENCBR_S3_ENDPOINT: 'ftp://x' }, '/w'),
+    ConfigError,
+  );
+  assert.throws(
+    () => loadConfig({ OPENCBR_OBJECT_STORE: 's3://bkt', AWS_ACCESS_KEY_ID: 'ak' }, '/w'),
+    ConfigError,
+  );
+});

@@ -391,7 +391,7 @@ describe('HSS v5 ransomware backup APIs', () => {
     assert.match(String(log.started_at), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
-  it('disables protection (host leaves the vault, backups stay), then deletes the backup', async () => {
+  it('close_anti closes ransomware protection only (backup protection and the vault stay), then deletes the backup', async () => {
     const r = await call('POST', `/v5/${P}/ransomware/protection/close`, {
       payload: { host_id_list: [serverId], agent_id_list: ['agent-1'], close_protection_type: 'close_anti' },
     });
@@ -402,8 +402,9 @@ describe('HSS v5 ransomware backup APIs', () => {
       }
     ).data_list[0]!;
     assert.equal(s.ransom_protection_status, 'closed');
-    assert.equal(s.backup_protection_status, 'closed');
-    assert.equal(s.vault_id, '');
+    assert.equal(s.backup_protection_status, 'opened');
+    assert.equal(s.vault_id, vaultId);
+    assert.equal(s.backup_policy_id, backupPolicyId);
     assert.equal(s.count_backuped, 1);
     const unknownHost = await call('POST', `/v5/${P}/ransomware/protection/close`, {
       payload: { host_id_list: ['nope'], agent_id_list: [], close_protection_type: 'close_anti' },

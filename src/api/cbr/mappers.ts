@@ -137,10 +137,11 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
       extra_info: { exclude_volumes: r.excludeVolumes },
       auto_protect: false,
     })),
-    tags: [],
+    tags: v.tags.map((t) => ({ key: t.key, value: t.value })),
     enterprise_project_id: v.enterpriseProjectId,
     auto_bind: v.autoBind,
-    bind_rules: {},
+    bind_rules:
+      v.bindRules.length > 0 ? { tags: v.bindRules.map((t) => ({ key: t.key, value: t.value })) } : {},
     user_id: v.userId,
     created_at: backupTime(v.createdAt),
     updated_at: backupTime(v.updatedAt),
@@ -156,7 +157,7 @@ export function vaultToWire(v: Vault): Static<typeof VaultResp> {
 
 export function oplogToWire(o: OperationLog): Static<typeof OperationLogResp> {
   const extra: Static<typeof OperationLogResp>['extra_info'] = {
-    common: { progress: o.progress, request_id: o.id, task_id: o.id },
+    common: { progress: o.progress, request_id: o.requestId ?? o.id, task_id: o.id },
     resource: { id: o.resourceId, type: resourceTypeOf(o.providerKind), name: o.resourceName },
   };
   if (o.operationType === 'backup') {

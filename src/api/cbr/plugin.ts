@@ -3,20 +3,22 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
-import type { ResourceKind } from '../../domain/cbr-model.js';
 import { kindOfProvider } from '../../domain/cbr-rules.js';
 import { AppError } from '../../domain/errors.js';
-import { resourceKindOf } from '../../domain/resource-types.js';
 import { secondEnd, secondStart } from '../../domain/timestamps.js';
 import { getProtectable, listProtectables } from '../../services/protectables.js';
 import { protocolDeps } from '../../services/protocol-deps.js';
 import { requireProjectAuth } from '../auth.js';
+import { registerBillingRoutes } from './billing-routes.js';
+import { registerDeploymentRoutes } from './deployment-routes.js';
 import { cbrErrorHandler } from './errors.js';
 import { backupToWire, checkpointToWire, oplogToWire, protectableToWire, vaultToWire } from './mappers.js';
 import { registerMemberRoutes } from './member-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { parseListBackupsQuery } from './query.js';
 import * as S from './schemas.js';
+import { registerTagRoutes } from './tag-routes.js';
+import { kindOfType, vaultCreateInput } from './vault-input.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const ProjectParams = Type.Object({ project_id: Id });
@@ -39,11 +41,6 @@ function noContent(reply: unknown, code: 202 | 204): FastifyReply {
  */
 function sendSerialized(reply: unknown, body: string | Buffer): FastifyReply {
   return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
-}
-
-/** The kind a wire resource type names; the services refuse `unsupported` naming the field. */
-function kindOfType(type: string): ResourceKind | 'unsupported' {
-  return resourceKindOf(type) ?? 'unsupported';
 }
 
 function versionDoc(request: FastifyRequest) {
@@ -98,6 +95,9 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
 
   registerPolicyRoutes(app, ctx, preValidation);
   registerMemberRoutes(app, ctx, preValidation);
+  registerTagRoutes(app, ctx, preValidation);
+  registerBillingRoutes(app, ctx, preValidation);
+  registerDeploymentRoutes(app, ctx, preValidation);
 
   // ------------------------------------------------------------------ vaults
   const vaults = '/v3/:project_id/vaults';
@@ -114,32 +114,9 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
       },
     },
     async (req) => {
-      const v = req.body.vault;
       const vault = await svc().vaults.create(
         { projectId: req.params.project_id, userId: req.auth?.userId ?? null },
-        {
-          name: v.name,
-          description: v.description ?? null,
-          objectType: v.billing.object_type,
-          protectType: v.billing.protect_type,
-          consistentLevel: v.billing.consistent_level,
-          sizeGb: v.billing.size,
-          chargingMode: v.billing.charging_mode,
-          enterpriseProjectId: v.enterprise_project_id,
-          backupPolicyId: (v.backup_policy_id as string | null | undefined) ?? null,
-          autoBind: v.auto_bind,
-          autoExpand: v.auto_expand,
-          smnNotify: v.smn_notify,
-          threshold: v.threshold,
-          locked: v.locked,
-          availabilityZone: v.availability_zone ?? null,
-          resources: (v.resources ?? []).map((r, i) => ({
-            id: r.id,
-            kind: kindOfType(r.type),
-            excludeVolumes: r.extra_info?.exclude_volumes,
-            field: `vault.resources[${i}]`,
-          })),
-        },
+        vaultCreateInput(req.body.vault),
       );
       return { vault: vaultToWire(vault) };
     },
@@ -279,6 +256,7 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         sizeGb: v.billing?.size,
         consistentLevel: v.billing?.consistent_level,
         autoBind: v.auto_bind,
+        bindRules: v.bind_rules?.tags,
         autoExpand: v.auto_expand,
         smnNotify: v.smn_notify,
         threshold: v.threshold,
@@ -341,6 +319,28 @@ export default async function cbrPlugin(fastify: FastifyInstance, opts: { ctx: A
         req.params.project_id,
         req.params.vault_id,
         req.body.resource_ids,
+      ),
+    }),
+  );
+
+  app.put(
+    `${vaults}/:vault_id/set-resources`,
+    {
+      preValidation,
+      schema: {
+        tags,
+        summary: 'SetVaultResource',
+        params: VaultParams,
+        body: S.SetResourcesRequest,
+        response: { 200: S.SetResourcesResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      set_resource_ids: await svc().vaults.setResourcesSuspended(
+        req.params.project_id,
+        req.params.vault_id,
+        req.body.resource_ids,
+        req.body.action === 'suspend',
       ),
     }),
   );

@@ -253,7 +253,7 @@ export const VaultResp = Type.Object({
   tags: Type.Array(Type.Object({ key: Str, value: Str })),
   enterprise_project_id: Str,
   auto_bind: Bool,
-  bind_rules: Type.Object({}),
+  bind_rules: Type.Object({ tags: Type.Optional(Type.Array(Type.Object({ key: Str, value: Str }))) }),
   user_id: N(Str),
   created_at: Str,
   updated_at: Str,
@@ -275,6 +275,8 @@ export const ListVaultResponse = Type.Object({
 
 const Threshold = Type.Integer({ minimum: 1, maximum: 100 });
 const VaultSize = Type.Integer({ minimum: 1, maximum: 10485760 });
+/** VaultBindRules; its tags are checked by the service (src/domain/tags.ts) for CBR's key and value rules. */
+const BindRules = Type.Object({ tags: Type.Optional(Type.Array(Type.Unknown())) });
 export const CreateVaultRequest = Type.Object({
   vault: Type.Object({
     name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -297,6 +299,8 @@ export const CreateVaultRequest = Type.Object({
     description: Type.Optional(Type.String({ maxLength: 255 })),
     enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     auto_bind: Type.Optional(Bool),
+    bind_rules: Type.Optional(BindRules),
+    tags: Type.Optional(Type.Array(Type.Unknown())),
     auto_expand: Type.Optional(Bool),
     threshold: Type.Optional(Threshold),
     smn_notify: Type.Optional(Bool),
@@ -317,6 +321,7 @@ export const UpdateVaultRequest = Type.Object({
       }),
     ),
     auto_bind: Type.Optional(Bool),
+    bind_rules: Type.Optional(BindRules),
     auto_expand: Type.Optional(Bool),
     smn_notify: Type.Optional(Bool),
     threshold: Type.Optional(Threshold),
@@ -333,6 +338,12 @@ export const AddResourcesRequest = Type.Object({
   resources: Type.Array(ResourceCreate, { minItems: 1, maxItems: 256 }),
 });
 export const AddResourcesResponse = Type.Object({ add_resource_ids: Type.Array(Str) });
+export const SetResourcesRequest = Type.Object({
+  resource_ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 }),
+  action: Type.Union([Type.Literal('suspend'), Type.Literal('unsuspend')]),
+});
+export const SetResourcesResponse = Type.Object({ set_resource_ids: Type.Array(Str) });
+
 export const RemoveResourcesRequest = Type.Object({
   resource_ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 }),
 });

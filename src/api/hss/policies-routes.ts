@@ -1,10 +1,11 @@
-// HSS: backup policies of protection vaults and ransomware protection policies.
+// HSS: backup policies of protection vaults (CBR's policies) and ransomware protection policies.
 import { invalidField } from '../../domain/errors.js';
 import {
   associateBackupPolicy,
   createProtectionPolicy,
   deleteProtectionPolicy,
   getBackupPolicy,
+  listBackupPolicies,
   listProtectionPolicies,
   protectionVaultPolicy,
   updateBackupPolicy,
@@ -42,7 +43,7 @@ export function registerPolicyRoutes(r: HssRoutes): void {
       const q = request.query as Q;
       const { offset, limit } = paging(q, true);
       const id = one(q, 'policy_id');
-      const { items, count } = await deps().hss.listBackupPolicies(pid(request), {
+      const { items, count } = await listBackupPolicies(deps(), pid(request), {
         ...(id ? { id } : {}),
         limit,
         offset,

@@ -2,13 +2,15 @@
 import type { FastifyRequest } from 'fastify';
 import {
   type ProtectedServer,
-  closeProtection,
+  closeRansomwareProtection,
+  deployProtectionPolicy,
   listProtectedServers,
   openProtection,
 } from '../../services/hss-protection.js';
 import { type Q, one, oneOf, paging, reply200 } from './params.js';
 import type { HssRoutes } from './route-context.js';
 import {
+  AssociateProtectionPolicyBody,
   BatchStartProtectionBody,
   ProjectParams,
   type ProtectionServer,
@@ -82,7 +84,17 @@ export function registerProtectionRoutes(r: HssRoutes): void {
     '/:project_id/ransomware/protection/close',
     route('StopProtection', { params: ProjectParams, body: StopProtectionBody }),
     async (request, reply) => {
-      await closeProtection(deps(), pid(request), request.body.host_id_list);
+      await closeRansomwareProtection(deps(), pid(request), request.body.host_id_list);
+      reply200(reply);
+    },
+  );
+
+  typed.post(
+    '/:project_id/ransomware/protection/policy/deploy',
+    route('AssociateProtectionPolicy', { params: ProjectParams, body: AssociateProtectionPolicyBody }),
+    async (request, reply) => {
+      const b = request.body;
+      await deployProtectionPolicy(deps(), pid(request), b.target_protection_policy_id, b.host_id_list ?? []);
       reply200(reply);
     },
   );

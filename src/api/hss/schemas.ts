@@ -286,6 +286,15 @@ export const StopProtectionBody = Type.Object(
 );
 export type StopProtectionBody = Static<typeof StopProtectionBody>;
 
+export const AssociateProtectionPolicyBody = Type.Object(
+  {
+    target_protection_policy_id: Str(128, 1),
+    host_id_list: Type.Optional(Type.Array(Str(64), { maxItems: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type AssociateProtectionPolicyBody = Static<typeof AssociateProtectionPolicyBody>;
+
 // ---- protected servers
 
 export const ProtectionServer = Type.Object({

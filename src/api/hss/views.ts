@@ -1,8 +1,9 @@
-// Maps the shared catalog (CBR backups, vaults, operation logs) and the HSS tables to HSS wire shapes.
+// Maps the shared catalog (CBR backups, vaults, policies, operation logs) and the HSS tables to HSS wire shapes.
 import type { Backup, OperationLog, Vault } from '../../domain/cbr-model.js';
+import type { Policy } from '../../domain/policy.js';
 import { resourceTypeOf } from '../../domain/resource-types.js';
 import { epochMs, spacedSeconds } from '../../domain/timestamps.js';
-import type { BackupPolicyRow, ProtectionPolicyRow } from '../../services/hss-records.js';
+import type { ProtectionPolicyRow } from '../../services/hss-records.js';
 import type {
   BackCopy,
   BackupDetail,
@@ -59,23 +60,25 @@ export function backCopy(b: Backup): BackCopy {
   };
 }
 
-export function backupPolicy(p: BackupPolicyRow): BackupPolicy {
+/** A CBR backup policy as HSS shows it (HSS's operation definition has no full_backup_interval). */
+export function backupPolicy(p: Policy): BackupPolicy {
+  const { full_backup_interval: _cbrOnly, ...definition } = p.definition;
   return {
-    enabled: p.enabled === 1,
+    enabled: p.enabled,
     id: p.id,
     name: p.name,
     operation_type: 'backup',
-    operation_definition: JSON.parse(p.operation_definition_json) as OperationDefinition,
+    operation_definition: definition as OperationDefinition,
     trigger: {
-      id: p.trigger_id,
-      name: `trigger_${p.trigger_id.slice(0, 8)}`,
+      id: p.triggerId,
+      name: `trigger_${p.triggerId.slice(0, 8)}`,
       type: 'time',
-      properties: { pattern: JSON.parse(p.pattern_json) as string[], start_time: p.start_time },
+      properties: { pattern: [...p.patterns], start_time: spacedSeconds(p.createdAt) },
     },
   };
 }
 
-export function vaultInfo(v: Vault, policy: BackupPolicyRow | null): BackupVaultInfo {
+export function vaultInfo(v: Vault, policy: Policy | null): BackupVaultInfo {
   return {
     vault_id: v.id,
     vault_name: v.name,
@@ -86,7 +89,7 @@ export function vaultInfo(v: Vault, policy: BackupPolicyRow | null): BackupVault
     vault_status: v.status,
     backup_policy_id: policy?.id ?? '',
     backup_policy_name: policy?.name ?? '',
-    backup_policy_enabled: policy ? policy.enabled === 1 : false,
+    backup_policy_enabled: policy?.enabled ?? false,
     resources_num: v.resources.length,
   };
 }

@@ -3,6 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 // verified (read back and checked) by a durable job whose operation log names every bad byte range.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { checkTags } from '../../domain/tags.js';
 import { requireProjectAuth } from '../auth.js';
 import { sendCbrError } from './errors.js';
 import {
@@ -14,11 +15,13 @@ import {
   ProjectParams,
   ServerCreate,
   ServerView,
+  TaggedView,
   VerifyOpLogView,
   VerifyStarted,
   VolumeCreate,
   VolumeView,
 } from './schemas.js';
+import { registerInventoryTagRoutes } from './tag-routes.js';
 import { serverView, verifyOplogView, volumeView } from './views.js';
 
 const errors = { 400: CbrError, 401: CbrError, 403: CbrError, 404: CbrError };
@@ -39,18 +42,20 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
         summary: 'Declare a volume (image file or block device under an allowed root)',
         params: ProjectParams,
         body: VolumeCreate,
-        response: { 200: Type.Object({ volume: VolumeView }), ...errors },
+        response: { 200: Type.Object({ volume: VolumeView, ...TaggedView.properties }), ...errors },
       },
     },
     async (request) => {
       const b = request.body.volume;
+      const tagsIn = checkTags('volume.tags', b.tags ?? []);
       const v = await ctx.inventory.createVolume(request.params.project_id, {
         name: b.name,
         path: b.path,
         availabilityZone: b.availability_zone,
         description: b.description,
       });
-      return { volume: volumeView(v) };
+      const t = await ctx.services.tags.tagResource(request.params.project_id, 'volume', v.id, tagsIn);
+      return { volume: volumeView(v), tags: t.tags, auto_bound_vault_id: t.boundVaultId };
     },
   );
 
@@ -114,18 +119,20 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
         summary: 'Declare a server: an ordered list of volumes, the first being the system disk',
         params: ProjectParams,
         body: ServerCreate,
-        response: { 200: Type.Object({ server: ServerView }), ...errors },
+        response: { 200: Type.Object({ server: ServerView, ...TaggedView.properties }), ...errors },
       },
     },
     async (request) => {
       const b = request.body.server;
+      const tagsIn = checkTags('server.tags', b.tags ?? []);
       const s = await ctx.inventory.createServer(request.params.project_id, {
         name: b.name,
         volumeIds: b.volume_ids,
         availabilityZone: b.availability_zone,
         description: b.description,
       });
-      return { server: serverView(s) };
+      const t = await ctx.services.tags.tagResource(request.params.project_id, 'server', s.id, tagsIn);
+      return { server: serverView(s), tags: t.tags, auto_bound_vault_id: t.boundVaultId };
     },
   );
 
@@ -179,6 +186,7 @@ export default async function opencbrPlugin(app: FastifyInstance, opts: { ctx: A
       return reply.code(204).send();
     },
   );
+  registerInventoryTagRoutes(app, ctx, auth, base);
   const verifyTags = ['opencbr verification'];
   app.post<{ Params: BackupParams }>(
     `${base}/backups/:backup_id/verify`,

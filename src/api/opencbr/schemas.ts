@@ -16,6 +16,10 @@ export const ListQuery = Type.Object({
 });
 export type ListQuery = Static<typeof ListQuery>;
 
+/** A tag of a volume or server; the key and value rules are CBR's (src/domain/tags.ts). */
+export const TagView = Type.Object({ key: Type.String(), value: Type.String() });
+const TagsIn = Type.Array(Type.Object({ key: Type.String(), value: Type.String() }));
+
 export const VolumeCreate = Type.Object({
   volume: Type.Object(
     {
@@ -23,6 +27,7 @@ export const VolumeCreate = Type.Object({
       path: Type.String({ minLength: 1, maxLength: 4096 }),
       availability_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       description: Type.Optional(Type.String({ maxLength: 255 })),
+      tags: Type.Optional(TagsIn),
     },
     { additionalProperties: false },
   ),
@@ -36,6 +41,7 @@ export const ServerCreate = Type.Object({
       volume_ids: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 64 }),
       availability_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       description: Type.Optional(Type.String({ maxLength: 255 })),
+      tags: Type.Optional(TagsIn),
     },
     { additionalProperties: false },
   ),
@@ -71,6 +77,20 @@ export const ServerView = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
 });
+
+export const TagsRequest = Type.Object({ tags: TagsIn }, { additionalProperties: false });
+export type TagsRequest = Static<typeof TagsRequest>;
+/** A resource's tags, and the vault auto-bind put it in when it was declared or tagged (else null). */
+export const TaggedView = Type.Object({
+  tags: Type.Array(TagView),
+  auto_bound_vault_id: Type.Union([Type.String(), Type.Null()]),
+});
+export const TagKeyParams = Type.Object({
+  project_id: Type.String({ maxLength: 64 }),
+  id: Type.String({ maxLength: 64 }),
+  key: Type.String({ maxLength: 255 }),
+});
+export type TagKeyParams = Static<typeof TagKeyParams>;
 
 export const CbrError = Type.Object({ error_code: Type.String(), error_msg: Type.String() });
 

@@ -59,7 +59,7 @@ export function verifyOplogView(o: OperationLog, result: VerifyResult | null) {
     vault_name: o.vaultName,
     error_info: { code: o.errorCode, message: o.errorMessage },
     extra_info: {
-      common: { progress: o.progress, request_id: o.id, task_id: o.id },
+      common: { progress: o.progress, request_id: o.requestId ?? o.id, task_id: o.id },
       resource: {
         id: o.resourceId,
         type: resourceTypeOf(o.providerKind),

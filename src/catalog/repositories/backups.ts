@@ -1,13 +1,14 @@
 // Backups and their disk children (cbr_backups). No cache here: see src/catalog/backup-read-cache.ts.
 import type { CompiledQuery } from 'kysely';
 import { BACKING_UP } from '../../domain/backup-status.js';
-import type { Backup, BackupFilter, BackupPage, BackupStatus } from '../../domain/cbr-model.js';
+import type { Backup, BackupFilter, BackupPage, BackupStatus, ResourceKind } from '../../domain/cbr-model.js';
 import {
   type BackupList,
   type BackupPatch,
   type BackupRepository,
   type BackupTree,
   MarkerNotFoundError,
+  type ResourceUsage,
 } from '../../domain/ports/cbr-repositories.js';
 import type { CbrBackupsTable } from '../cbr-schema.js';
 import {
@@ -201,6 +202,53 @@ export class SqlBackupRepository implements BackupRepository {
       .where('base_backup_id', 'in', ids)
       .execute();
     return rows.map(rowToBackup);
+  }
+
+  async storageUsage(
+    projectId: string,
+    f: { resourceId?: string; kind?: ResourceKind },
+  ): Promise<ResourceUsage[]> {
+    let q = this.db
+      .selectFrom('cbr_backups')
+      .select((eb) => [
+        'resource_id',
+        'resource_kind',
+        eb.fn.countAll<number | string>().as('n'),
+        eb.fn.sum<number | string>('stored_bytes').as('bytes'),
+        eb.fn.max('created_at').as('newest'),
+      ])
+      .where('project_id', '=', projectId)
+      .where('parent_id', 'is', null)
+      .where('status', '!=', 'error');
+    if (f.resourceId) q = q.where('resource_id', '=', f.resourceId);
+    if (f.kind) q = q.where('resource_kind', '=', f.kind);
+    const groups = await q.groupBy(['resource_id', 'resource_kind']).orderBy('resource_id').execute();
+    if (groups.length === 0) return [];
+    // The name of each resource's newest backup (a resource renamed since keeps its latest name).
+    const names = await this.db
+      .selectFrom('cbr_backups')
+      .select(['resource_id', 'resource_name', 'created_at'])
+      .where('project_id', '=', projectId)
+      .where('parent_id', 'is', null)
+      .where(
+        'resource_id',
+        'in',
+        groups.map((g) => g.resource_id),
+      )
+      .execute();
+    const nameOf = new Map<string, { name: string; at: string }>();
+    for (const r of names) {
+      const seen = nameOf.get(r.resource_id);
+      if (!seen || r.created_at > seen.at)
+        nameOf.set(r.resource_id, { name: r.resource_name, at: r.created_at });
+    }
+    return groups.map((g) => ({
+      resourceId: g.resource_id,
+      resourceName: nameOf.get(g.resource_id)?.name ?? '',
+      kind: g.resource_kind as ResourceKind,
+      backupCount: num(g.n),
+      storedBytes: num(g.bytes),
+    }));
   }
 
   async listBackups(f: BackupFilter, page: BackupPage): Promise<BackupList> {

@@ -7,6 +7,7 @@ import { SqlMemberRepository } from './members.js';
 import { SqlOperationLogRepository } from './oplogs.js';
 import { SqlPolicyRepository } from './policies.js';
 import type { CbrDb } from './sql.js';
+import { SqlTagRepository } from './tags.js';
 import { SqlVaultRepository } from './vaults.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: accepts the app's composed Database, which includes the CBR tables.
@@ -19,6 +20,7 @@ export function sqlCbrRepositories(db: Kysely<any>): CbrRepositories {
     oplogs: new SqlOperationLogRepository(d),
     policies: new SqlPolicyRepository(d),
     members: new SqlMemberRepository(d),
+    tags: new SqlTagRepository(d),
   };
 }
 

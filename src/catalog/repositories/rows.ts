@@ -76,6 +76,8 @@ export function rowToVault(r: CbrVaultsTable, resources: VaultResource[]): Vault
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     resources,
+    tags: [],
+    bindRules: [],
   };
 }
 
@@ -93,6 +95,7 @@ export function rowToResource(
     excludeVolumes: JSON.parse(r.exclude_volumes) as string[],
     backupCount,
     backupBytes,
+    suspended: r.suspended === 1,
   };
 }
 
@@ -195,6 +198,7 @@ export function oplogToRow(o: OperationLog): CbrOperationLogsTable {
     error_code: o.errorCode,
     error_message: o.errorMessage,
     policy_id: o.policyId,
+    request_id: o.requestId ?? null,
   };
 }
 
@@ -223,6 +227,7 @@ export function rowToOplog(r: CbrOperationLogsTable): OperationLog {
     errorCode: r.error_code,
     errorMessage: r.error_message,
     policyId: r.policy_id ?? null,
+    requestId: r.request_id ?? null,
   };
 }
 

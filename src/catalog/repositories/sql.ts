@@ -5,8 +5,9 @@ import type { CbrTables } from '../cbr-schema.js';
 import type { CinderTables } from '../cinder-tables.js';
 import type { MemberTables } from '../member-tables.js';
 import type { PolicyTables } from '../policy-tables.js';
+import type { TagTables } from '../tag-tables.js';
 
-export type CbrDb = Kysely<CbrTables & CinderTables & PolicyTables & MemberTables>;
+export type CbrDb = Kysely<CbrTables & CinderTables & PolicyTables & TagTables & MemberTables>;
 
 /**
  * Runs `fn` atomically: in the caller's transaction when the repository is bound to one (Kysely cannot nest

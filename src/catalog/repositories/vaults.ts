@@ -3,6 +3,7 @@ import type { Vault, VaultResource } from '../../domain/cbr-model.js';
 import {
   MarkerNotFoundError,
   ResourceAlreadyBoundError,
+  type VaultFigures,
   type VaultListFilter,
   type VaultPatch,
   type VaultRepository,
@@ -11,6 +12,8 @@ import type { CbrVaultsTable } from '../cbr-schema.js';
 import { countRows, pageOf } from '../paging.js';
 import { b01, num, rowToResource, rowToVault, vaultToRow } from './rows.js';
 import { type CbrDb, atomically } from './sql.js';
+import { bindRulesOf, forgetTags, putTags, setBindRules, tagsOfMany } from './tags.js';
+import { vaultFigures } from './vault-figures.js';
 
 export class SqlVaultRepository implements VaultRepository {
   constructor(private readonly db: CbrDb) {}
@@ -19,6 +22,8 @@ export class SqlVaultRepository implements VaultRepository {
     await atomically(this.db, async (tx) => {
       await tx.insertInto('cbr_vaults').values(vaultToRow(v)).execute();
       await insertResources(tx, v.id, v.projectId, v.resources, v.createdAt);
+      await putTags(tx, 'vault', v.projectId, v.id, v.tags);
+      await setBindRules(tx, v.id, v.bindRules);
     });
   }
 
@@ -87,7 +92,11 @@ export class SqlVaultRepository implements VaultRepository {
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.backupPolicyId !== undefined) set.backup_policy_id = patch.backupPolicyId;
-    await this.db.updateTable('cbr_vaults').set(set).where('id', '=', id).execute();
+    const rules = patch.bindRules;
+    await atomically(this.db, async (tx) => {
+      await tx.updateTable('cbr_vaults').set(set).where('id', '=', id).execute();
+      if (rules !== undefined) await setBindRules(tx, id, rules);
+    });
   }
 
   async setVaultUsedBytes(id: string, bytes: number): Promise<void> {
@@ -117,6 +126,8 @@ export class SqlVaultRepository implements VaultRepository {
       await tx.deleteFrom('cbr_backups').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_checkpoints').where('vault_id', '=', id).execute();
       await tx.deleteFrom('cbr_vault_resources').where('vault_id', '=', id).execute();
+      await forgetTags(tx, 'vault', id);
+      await setBindRules(tx, id, []);
       await tx.deleteFrom('cbr_vaults').where('id', '=', id).execute();
     });
   }
@@ -150,6 +161,16 @@ export class SqlVaultRepository implements VaultRepository {
       .execute();
   }
 
+  async setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void> {
+    if (resourceIds.length === 0) return;
+    await this.db
+      .updateTable('cbr_vault_resources')
+      .set({ suspended: suspended ? 1 : 0 })
+      .where('vault_id', '=', vaultId)
+      .where('resource_id', 'in', resourceIds)
+      .execute();
+  }
+
   async vaultOfResource(projectId: string, resourceId: string): Promise<string | null> {
     const r = await this.db
       .selectFrom('cbr_vault_resources')
@@ -170,6 +191,10 @@ export class SqlVaultRepository implements VaultRepository {
       .where('project_id', '=', projectId)
       .executeTakeFirst();
     return { sizeGb: num(r?.s), usedBytes: num(r?.u) };
+  }
+
+  vaultFigures(): Promise<VaultFigures[]> {
+    return vaultFigures(this.db);
   }
 
   private async withResources(rows: CbrVaultsTable[]): Promise<Vault[]> {
@@ -195,17 +220,22 @@ export class SqlVaultRepository implements VaultRepository {
       .groupBy(['vault_id', 'resource_id'])
       .execute();
     const statOf = new Map(stats.map((s) => [`${s.vault_id}/${s.resource_id}`, s]));
+    const tags = await tagsOfMany(this.db, 'vault', ids);
+    const rules = await bindRulesOf(this.db, ids);
     return rows.map((r) => {
       const mine = res
         .filter((x) => x.vault_id === r.id)
         .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-      return rowToVault(
+      const v = rowToVault(
         r,
         mine.map((x) => {
           const s = statOf.get(`${r.id}/${x.resource_id}`);
           return rowToResource(x, num(s?.n), num(s?.bytes));
         }),
       );
+      v.tags = tags.get(r.id) ?? [];
+      v.bindRules = rules.get(r.id) ?? [];
+      return v;
     });
   }
 }
@@ -237,6 +267,7 @@ async function insertResources(
         protect_status: r.protectStatus,
         exclude_volumes: JSON.stringify(r.excludeVolumes),
         created_at: at,
+        suspended: r.suspended ? 1 : 0,
       })
       .execute();
   }

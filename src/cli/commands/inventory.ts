@@ -3,10 +3,23 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { serverView, volumeView } from '../../api/opencbr/views.js';
 import type { AppContext } from '../../context.js';
+import { checkTags } from '../../domain/tags.js';
 import { type GlobalOptions, resolveProject, withAdminContext } from '../admin-context.js';
 import { type Column, printObject, printRows } from '../output.js';
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((s) => s.length > 0)];
+const collectTag = (v: string, prev: string[]) => [...prev, v];
+
+/** `key=value` options as tags (checked by the tag service with CBR's rules). */
+function parseTags(raw: string[]): Array<{ key: string; value: string }> {
+  return checkTags(
+    '--tag',
+    raw.map((t) => {
+      const i = t.indexOf('=');
+      return i < 0 ? { key: t, value: '' } : { key: t.slice(0, i), value: t.slice(i + 1) };
+    }),
+  );
+}
 
 export function registerInventoryCommands(program: Command, globals: () => GlobalOptions): void {
   const volume = program
@@ -20,20 +33,37 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
     .option('--project <project>', 'project name or id', 'admin')
     .option('--az <zone>', 'availability zone')
     .option('--description <text>', 'description')
-    .action(async (o: { name: string; path: string; project: string; az?: string; description?: string }) => {
-      const g = globals();
-      await withAdminContext(g, async (ctx) => {
-        const p = await resolveProject(ctx, o.project);
-        const v = await ctx.inventory.createVolume(p.id, {
-          name: o.name,
-          // Relative paths are relative to where the command runs.
-          path: path.resolve(o.path),
-          availabilityZone: o.az,
-          description: o.description,
+    .option(
+      '--tag <key=value>',
+      'a tag (repeat for more); auto_bind vaults take a volume by tag',
+      collectTag,
+      [],
+    )
+    .action(
+      async (o: {
+        name: string;
+        path: string;
+        project: string;
+        az?: string;
+        description?: string;
+        tag: string[];
+      }) => {
+        const g = globals();
+        const tags = parseTags(o.tag);
+        await withAdminContext(g, async (ctx) => {
+          const p = await resolveProject(ctx, o.project);
+          const v = await ctx.inventory.createVolume(p.id, {
+            name: o.name,
+            // Relative paths are relative to where the command runs.
+            path: path.resolve(o.path),
+            availabilityZone: o.az,
+            description: o.description,
+          });
+          const t = await ctx.services.tags.tagResource(p.id, 'volume', v.id, tags);
+          printObject({ ...volumeView(v), ...taggedView(t, g.json) }, g);
         });
-        printObject(volumeView(v), g);
-      });
-    });
+      },
+    );
   addListCommand(
     volume,
     'list volumes',
@@ -74,9 +104,23 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
     .option('--project <project>', 'project name or id', 'admin')
     .option('--az <zone>', 'availability zone')
     .option('--description <text>', 'description')
+    .option(
+      '--tag <key=value>',
+      'a tag (repeat for more); auto_bind vaults take a server by tag',
+      collectTag,
+      [],
+    )
     .action(
-      async (o: { name: string; volume: string[]; project: string; az?: string; description?: string }) => {
+      async (o: {
+        name: string;
+        volume: string[];
+        project: string;
+        az?: string;
+        description?: string;
+        tag: string[];
+      }) => {
         const g = globals();
+        const tags = parseTags(o.tag);
         await withAdminContext(g, async (ctx) => {
           const p = await resolveProject(ctx, o.project);
           const s = await ctx.inventory.createServer(p.id, {
@@ -85,9 +129,13 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
             availabilityZone: o.az,
             description: o.description,
           });
+          const t = await ctx.services.tags.tagResource(p.id, 'server', s.id, tags);
           const view = serverView(s);
           printObject(
-            g.json ? view : { ...view, volumes: view.volumes.map((v) => `${v.id} (${v.name})`) },
+            {
+              ...(g.json ? view : { ...view, volumes: view.volumes.map((v) => `${v.id} (${v.name})`) }),
+              ...taggedView(t, g.json),
+            },
             g,
           );
         });
@@ -114,6 +162,18 @@ export function registerInventoryCommands(program: Command, globals: () => Globa
     globals,
     (ctx, projectId, id) => ctx.inventory.deleteServer(projectId, id),
   );
+}
+
+function taggedView(
+  t: { tags: Array<{ key: string; value: string }>; boundVaultId: string | null },
+  json?: boolean,
+) {
+  return json
+    ? { tags: t.tags, auto_bound_vault_id: t.boundVaultId }
+    : {
+        tags: t.tags.map((x) => `${x.key}=${x.value}`).join(', '),
+        auto_bound_vault_id: t.boundVaultId ?? '',
+      };
 }
 
 /** `<group> list [--project] [--name]`: the rows `load` returns, as a table or as JSON `{[jsonKey]: rows}`. */

@@ -14,6 +14,7 @@ import type {
 } from '../cbr-model.js';
 import type { Policy, PolicyOperationType } from '../policy.js';
 import type { MemberRepository } from './members.js';
+import type { Tag, TagFilter, TagResourceKind } from '../tags.js';
 
 export class ResourceAlreadyBoundError extends Error {
   constructor(readonly resourceId: string) {
@@ -72,6 +73,7 @@ export type VaultPatch = Partial<
     | 'status'
     | 'description'
     | 'backupPolicyId'
+    | 'bindRules'
   >
 > & { updatedAt: string };
 
@@ -122,6 +124,21 @@ export interface BackupList {
   snapshot?: object;
 }
 
+/** What the metrics report of a vault, from its catalog rows (no object-store scan). */
+export interface VaultFigures {
+  id: string;
+  name: string;
+  projectId: string;
+  /** Capacity in GB as the API shows it (billing.size); -1 or 0 when none is set. */
+  sizeGb: number;
+  /** What the vault takes in the object store (billing.used, in bytes). */
+  usedBytes: number;
+  /** Volume bytes of the vault's available disk backups: what full copies of them all would take. */
+  protectedBytes: number;
+  /** Top-level backups (a server backup counts once) by status. */
+  backupsByStatus: Record<string, number>;
+}
+
 export interface VaultRepository {
   /** Throws ResourceAlreadyBoundError when a resource is in a vault already. */
   insertVault(v: Vault): Promise<void>;
@@ -137,7 +154,11 @@ export interface VaultRepository {
   removeResources(vaultId: string, resourceIds: string[]): Promise<void>;
   setResourceProtectStatus(vaultId: string, resourceId: string, status: string): Promise<void>;
   vaultOfResource(projectId: string, resourceId: string): Promise<string | null>;
+  /** SetVaultResource: automatic backups skip a suspended resource. */
+  setResourcesSuspended(vaultId: string, resourceIds: string[], suspended: boolean): Promise<void>;
   projectUsage(projectId: string): Promise<{ sizeGb: number; usedBytes: number }>;
+  /** Every vault of every project with its usage and backup figures (the metrics scrape). */
+  vaultFigures(): Promise<VaultFigures[]>;
 }
 
 export interface CheckpointRepository {
@@ -185,6 +206,19 @@ export interface BackupRepository {
   dependants(ids: string[]): Promise<Backup[]>;
   /** Throws MarkerNotFoundError when page.marker is not a backup of the project. */
   listBackups(f: BackupFilter, page: BackupPage): Promise<BackupList>;
+  /**
+   * Per resource of the project (optionally one resource or one kind): its top-level backups not in error
+   * and the bytes they stored, by resource id; the name is the one of its newest backup.
+   */
+  storageUsage(projectId: string, f: { resourceId?: string; kind?: ResourceKind }): Promise<ResourceUsage[]>;
+}
+
+export interface ResourceUsage {
+  resourceId: string;
+  resourceName: string;
+  kind: ResourceKind;
+  backupCount: number;
+  storedBytes: number;
 }
 
 export interface OperationLogRepository {
@@ -214,6 +248,34 @@ export interface PolicyRepository {
   claimSlot(policyId: string, vaultId: string, slot: string): Promise<number | null>;
 }
 
+export interface TagRepository {
+  /** A resource's tags, by key. */
+  tagsOf(kind: TagResourceKind, resourceId: string): Promise<Tag[]>;
+  /** Adds or overwrites these tags of a resource (same key = new value). */
+  putTags(kind: TagResourceKind, projectId: string, resourceId: string, tags: Tag[]): Promise<void>;
+  /** Removes tags by key (and by value when one is given); returns how many went. */
+  deleteTags(
+    kind: TagResourceKind,
+    resourceId: string,
+    tags: Array<{ key: string; value?: string }>,
+  ): Promise<number>;
+  /** Removes every tag of a resource (it is gone). */
+  forgetResource(kind: TagResourceKind, resourceId: string): Promise<void>;
+  /** Every key used on the project's resources of a kind, with its distinct values, both sorted. */
+  projectTags(projectId: string, kind: TagResourceKind): Promise<Array<{ key: string; values: string[] }>>;
+  /**
+   * The project's vaults the filter keeps, newest first (ListVault's order): one page of ids, and how many
+   * match in all.
+   */
+  filterVaults(
+    projectId: string,
+    filter: TagFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ ids: string[]; count: number }>;
+  /** The project's auto_bind vaults of an object type that can take resources, oldest first, with their rules. */
+  autoBindVaults(projectId: string, objectType: string): Promise<Array<{ vaultId: string; rules: Tag[] }>>;
+}
+
 /** The CBR repositories together, as services read them (outside a command's transaction). */
 export interface CbrRepositories {
   vaults: VaultRepository;
@@ -222,4 +284,5 @@ export interface CbrRepositories {
   oplogs: OperationLogRepository;
   policies: PolicyRepository;
   members: MemberRepository;
+  tags: TagRepository;
 }

@@ -1,6 +1,6 @@
-// What the HSS services need from persistence: protected hosts, ransomware protection policies and the backup
-// policies of protection vaults, as the catalog keeps them (timestamps ISO-8601 UTC strings, booleans 0/1, JSON
-// as text). Vaults and backups themselves are CBR's (cbr-repositories.ts).
+// What the HSS services need from persistence: protected hosts and ransomware protection policies, as the catalog
+// keeps them (timestamps ISO-8601 UTC strings, JSON as text). Vaults, backups and backup policies (a protection
+// vault's schedule is its CBR policy, run by the one CBR scheduler) are CBR's (cbr-repositories.ts).
 
 export interface ProtectedHost {
   project_id: string;
@@ -41,26 +41,6 @@ export interface ProtectionPolicyRow {
   updated_at: string;
 }
 
-/** Backup schedules of HSS protection vaults (HSS "backup policy": enabled, retention, RRULE trigger). */
-export interface BackupPolicyRow {
-  id: string;
-  project_id: string;
-  name: string;
-  enabled: number;
-  /** CBR vault this policy is bound to (null = not associated). */
-  vault_id: string | null;
-  /** JSON OperationDefinition (snake_case, as on the wire). */
-  operation_definition_json: string;
-  /** JSON array of RRULE strings. */
-  pattern_json: string;
-  trigger_id: string;
-  start_time: string;
-  /** Canonical timestamp of the last schedule slot run (null: never ran). */
-  last_run_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface HssRepository {
   getHost(projectId: string, hostId: string): Promise<ProtectedHost | null>;
   hostsOf(projectId: string): Promise<ProtectedHost[]>;
@@ -77,20 +57,4 @@ export interface HssRepository {
     projectId: string,
     f: { name?: string; id?: string; os?: string; limit: number; offset: number },
   ): Promise<{ items: ProtectionPolicyRow[]; count: number }>;
-
-  insertBackupPolicy(p: BackupPolicyRow): Promise<void>;
-  updateBackupPolicy(p: BackupPolicyRow): Promise<void>;
-  getBackupPolicy(projectId: string, id: string): Promise<BackupPolicyRow | null>;
-  /** The policy bound to the vault (the latest updated, should several be). */
-  backupPolicyOfVault(projectId: string, vaultId: string): Promise<BackupPolicyRow | null>;
-  /** Binds a policy to a vault; a vault has at most one policy, so any other one is unbound. */
-  associateBackupPolicy(projectId: string, policyId: string, vaultId: string, now: string): Promise<void>;
-  /** Every enabled policy bound to a vault, all projects (the policy runner's work list). */
-  enabledBoundPolicies(): Promise<BackupPolicyRow[]>;
-  /** Claims a schedule slot: true for exactly one caller per (policy, slot). */
-  claimSlot(id: string, previous: string | null, slot: string): Promise<boolean>;
-  listBackupPolicies(
-    projectId: string,
-    f: { id?: string; limit: number; offset: number },
-  ): Promise<{ items: BackupPolicyRow[]; count: number }>;
 }
