@@ -13,8 +13,8 @@ import type {
   VaultResource,
 } from '../cbr-model.js';
 import type { Policy, PolicyOperationType } from '../policy.js';
-import type { MemberRepository } from './members.js';
 import type { Tag, TagFilter, TagResourceKind } from '../tags.js';
+import type { MemberRepository } from './members.js';
 
 export class ResourceAlreadyBoundError extends Error {
   constructor(readonly resourceId: string) {
